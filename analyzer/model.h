@@ -1,0 +1,182 @@
+/*
+ * model.h - what the analyzer knows after reading traces, and the findings
+ * it derives.  Shared by the passes (analyzer/) and the writers (report/).
+ *
+ *   trace files --trace_reader--> lh_model --passes--> lh_findings --report/--> text, json, sarif, html
+ *
+ * Ownership: everything hangs off lh_model and is freed by lh_model_free().
+ * Strings are owned (char *), NUL-terminated, never NULL where documented.
+ * Hash tables are uthash (UT_hash_handle hh).
+ */
+#ifndef LH_MODEL_H
+#define LH_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uthash.h>
+
+#include "trace_format.h"
+
+#define LH_NO_LEVEL INT64_MIN
+
+typedef struct lh_process lh_process;
+
+/* One symbolized frame.  function/file/module are "" (never NULL) when
+ * unknown; line is 0 when unknown. */
+typedef struct lh_frame {
+	uint64_t    pc;
+	const char *function;
+	const char *file;
+	const char *module;
+	int         line;
+} lh_frame;
+
+typedef struct lh_stack {
+	uint64_t        id;            /* key */
+	uint32_t        depth;
+	uint64_t       *pcs;
+	lh_frame       *frames;        /* NULL until lh_symbolize_stack()      */
+	UT_hash_handle  hh;
+} lh_stack;
+
+typedef struct lh_module {
+	uint64_t base, lo, hi;
+	char    *path;
+	int      is_main;
+	int      unloaded;
+} lh_module;
+
+typedef struct lh_thread {
+	uint32_t        tid;           /* key (per process)                    */
+	uint32_t        parent_tid;    /* 0 for the main thread                */
+	uint32_t        parent_seg;
+	uint32_t        os_tid;
+	uint32_t        last_seg;      /* highest segment seen                  */
+	uint64_t        create_stack;
+	char           *name;          /* "" if never named; writers show "T<tid>" */
+	lh_stack       *created_at;    /* resolved create_stack, may be NULL    */
+	UT_hash_handle  hh;
+} lh_thread;
+
+/* A lock class: all lock instances the analyzer considers "the same lock"
+ * across instances, processes and runs (global symbol, annotated name, or
+ * init site with wrapper frames skipped).  Stable ids hash class keys. */
+typedef struct lh_class {
+	char           *key;           /* key: e.g. "sym:bank_lock", "site:bank.c:42" */
+	char           *name;          /* human name                            */
+	int64_t         level;         /* LH_NO_LEVEL if none                   */
+	UT_hash_handle  hh;
+} lh_class;
+
+typedef struct lh_lock {
+	uint64_t        id;            /* key (per process)                     */
+	uint64_t        addr;
+	uint32_t        kind;          /* enum lh_lock_kind                     */
+	uint32_t        attrs;         /* LH_ATTR_*                             */
+	uint64_t        init_stack;
+	char           *name;          /* best name: annotation, symbol, site; never NULL */
+	int64_t         level;         /* LH_NO_LEVEL if none                   */
+	lh_class       *cls;
+	lh_process     *proc;
+	UT_hash_handle  hh;
+} lh_lock;
+
+typedef struct lh_held {
+	lh_lock  *lock;
+	uint64_t  stack;
+	uint32_t  mode;
+} lh_held;
+
+/* One DEP record: thread `tid` in segment `seg` acquired `lock` (mode) at
+ * `stack` while holding held[0..nheld). */
+typedef struct lh_dep {
+	uint32_t  tid, seg;
+	lh_lock  *lock;
+	uint64_t  stack;
+	uint32_t  mode;
+	uint32_t  nheld;
+	lh_held  *held;
+} lh_dep;
+
+struct lh_process {
+	uint64_t     pid, ppid;
+	uint32_t     flags;            /* LH_FILE_*                             */
+	uint64_t     start_ns;
+	uint64_t     fork_lock_id;
+	char        *exe;
+	char       **argv;
+	uint32_t     argc;
+	char        *trace_path;
+	lh_process  *parent;           /* forked from, if its trace was given   */
+	lh_module   *modules;  size_t nmodules;
+	lh_thread   *threads;          /* uthash by tid                         */
+	lh_lock     *locks;            /* uthash by id                          */
+	lh_stack    *stacks;           /* uthash by id                          */
+	lh_dep      *deps;     size_t ndeps;
+	void        *online;           /* FINDING records as read (reader-owned) */
+	size_t       nonline;
+	uint64_t     events;           /* lock operations (STATS or EVENT count) */
+};
+
+/* ---- findings ------------------------------------------------------------ */
+
+typedef enum lh_kind {
+	LH_KIND_POTENTIAL_DEADLOCK = 0,
+	LH_KIND_LOCK_ORDER,
+	LH_KIND_DEADLOCK,
+	LH_KIND_LEVEL_VIOLATION,
+	LH_KIND_RACE,
+	LH_KIND_MISUSE,
+	LH_KIND_COUNT
+} lh_kind;
+
+/* "potential-deadlock", "lock-order", ... exactly as in the JSON contract. */
+const char *lh_kind_name(lh_kind k);
+
+/* One step of a finding: `what` is "hold", "acquire", "access", "wait",
+ * "create", ... (JSON "what").  For a cycle finding the events come in pairs
+ * per edge: {hold L_i at stack}, {acquire L_i+1 at stack}, same thread. */
+typedef struct lh_fevent {
+	char       *what;
+	uint32_t    thread;            /* tid, 0 if none                        */
+	lh_lock    *lock;              /* may be NULL                           */
+	lh_stack   *stack;             /* may be NULL                           */
+	uint32_t    mode;              /* LH_MODE_*                             */
+} lh_fevent;
+
+typedef struct lh_finding {
+	lh_kind      kind;
+	char         id[17];           /* 16 hex digits, stable across runs     */
+	unsigned     count;            /* occurrences merged into this finding  */
+	int          known;            /* id found in --baseline                */
+	int          suppressed;       /* matched a suppression (not reported)  */
+	char        *summary;          /* one line                              */
+	char        *fix;              /* one paragraph                         */
+	char        *detail;           /* optional extra text (e.g. misuse message), may be NULL */
+	lh_process  *proc;
+	lh_lock    **locks;    size_t nlocks;    /* for cycles: in cycle order  */
+	lh_thread  **threads;  size_t nthreads;
+	lh_fevent   *events;   size_t nevents;
+} lh_finding;
+
+/* A cycle the precision rules removed (listed by the HTML report only). */
+typedef struct lh_pruned {
+	char        *reason;           /* "gate lock m_gate held on every edge", ... */
+	lh_finding   cycle;            /* same shape as a finding, kind ignored */
+} lh_pruned;
+
+typedef struct lh_model {
+	lh_process  **procs;   size_t nprocs;
+	lh_class     *classes;         /* uthash by key                         */
+	lh_finding   *findings; size_t nfindings;
+	lh_pruned    *pruned;   size_t npruned;
+	/* statistics for the JSON "stats" object */
+	uint64_t      nthreads, nlocks, nedges, nevents;
+	/* the command line and time of the analysis, for report headers */
+	char         *title;           /* e.g. the traced program's command line */
+} lh_model;
+
+/* Counts findings by kind that are not suppressed (known ones included). */
+void lh_model_count(const lh_model *m, size_t counts[LH_KIND_COUNT]);
+
+#endif /* LH_MODEL_H */
