@@ -28,6 +28,12 @@ int  lh_symbolize_findings(lh_model *m);
 /* Global symbol naming the data object at addr, or NULL. */
 const char *lh_symbol_for_data(lh_process *p, uint64_t addr);
 
+/* ---- names and classes (analyzer/naming.c) ------------------------------ */
+/* Gives every lock its name (annotation > global data symbol > init site)
+ * and its class (symbol, annotated name, or init site with wrapper frames
+ * skipped); fills m->classes.  Called by lh_analyze before the passes. */
+int  lh_model_name_locks(lh_model *m);
+
 /* ---- passes (analyzer/pass_*.c) ---------------------------------------- */
 typedef struct lh_analysis_opts {
 	int         strict;              /* lock-order counts towards exit status */
