@@ -55,8 +55,21 @@ typedef struct lh_thread {
 	uint64_t        create_stack;
 	char           *name;          /* "" if never named; writers show "T<tid>" */
 	lh_stack       *created_at;    /* resolved create_stack, may be NULL    */
+	/* added by the reader: */
+	int             exited;        /* a THREAD_EXIT record was seen         */
+	uint32_t        exit_seg;      /* its segment then                      */
+	uint32_t        held_at_exit;  /* locks still held at exit              */
 	UT_hash_handle  hh;
 } lh_thread;
+
+/* One JOIN record: `joiner` in segment `joiner_seg` (it then moves to
+ * joiner_seg+1) joined `joined`, whose last segment was `joined_seg`.
+ * lh_process.joins, in file order. */
+typedef struct lh_join {
+	uint32_t joiner, joiner_seg;
+	uint32_t joined, joined_seg;
+	uint64_t stack;
+} lh_join;
 
 /* A lock class: all lock instances the analyzer considers "the same lock"
  * across instances, processes and runs (global symbol, annotated name, or
@@ -78,6 +91,13 @@ typedef struct lh_lock {
 	int64_t         level;         /* LH_NO_LEVEL if none                   */
 	lh_class       *cls;
 	lh_process     *proc;
+	/* added by the reader: */
+	char           *annotation;    /* LOCK tail / LOCK_NAME, NULL if none   */
+	int             freed;         /* LOCK_FREE seen: lifetime ended        */
+	uint64_t        free_stack;
+	int             placeholder;   /* referenced but no LOCK record (e.g. a
+	                                  forked child's inherited lock whose
+	                                  parent trace was not given)           */
 	UT_hash_handle  hh;
 } lh_lock;
 
@@ -98,6 +118,46 @@ typedef struct lh_dep {
 	lh_held  *held;
 } lh_dep;
 
+/* An online FINDING record as read (lh_process.online is an array of
+ * nonline of these).  Parts keep the record's order: for a deadlock cycle,
+ * per thread one LH_ROLE_WAITS part then its LH_ROLE_HOLDS parts. */
+typedef struct lh_online_part {
+	uint32_t  tid;
+	uint32_t  role;                /* LH_ROLE_*                             */
+	lh_lock  *lock;                /* resolved, NULL when lock_id is 0      */
+	uint64_t  lock_id;
+	uint64_t  stack;               /* stack id, look up with lh_stack_find  */
+	int64_t   level;               /* declared level or LH_NO_LEVEL         */
+	uint32_t  mode;                /* LH_MODE_*                             */
+} lh_online_part;
+
+typedef struct lh_online {
+	uint32_t        kind;          /* enum lh_finding_kind                  */
+	uint32_t        subkind;       /* enum lh_misuse, LH_DL_*               */
+	uint32_t        tid;           /* detecting thread                      */
+	int32_t         err;           /* errno for LH_MIS_ERROR_RETURN         */
+	uint32_t        nparts;
+	lh_online_part *parts;
+	char           *message;       /* never NULL                            */
+} lh_online;
+
+/* Guarded memory (race detection), kept as read. */
+typedef struct lh_region {
+	uint64_t id, addr, len;
+	uint64_t lock;                 /* declared protecting lock id, 0 if none */
+	uint64_t alloc_stack;
+	char    *name;                 /* never NULL                            */
+} lh_region;
+
+typedef struct lh_access {
+	uint64_t        region, addr, stack;
+	uint32_t        tid, seg;
+	uint32_t        write;
+	uint32_t        nlocks;
+	const uint64_t *locks;         /* lock ids held (points into the trace
+	                                  mapping, valid until lh_model_free)   */
+} lh_access;
+
 struct lh_process {
 	uint64_t     pid, ppid;
 	uint32_t     flags;            /* LH_FILE_*                             */
@@ -113,9 +173,19 @@ struct lh_process {
 	lh_lock     *locks;            /* uthash by id                          */
 	lh_stack    *stacks;           /* uthash by id                          */
 	lh_dep      *deps;     size_t ndeps;
-	void        *online;           /* FINDING records as read (reader-owned) */
+	void        *online;           /* lh_online[nonline]: FINDING records as read */
 	size_t       nonline;
 	uint64_t     events;           /* lock operations (STATS or EVENT count) */
+	/* added by the reader: */
+	lh_join     *joins;    size_t njoins;
+	lh_region   *regions;  size_t nregions;
+	lh_access   *accesses; size_t naccesses;
+	uint64_t     event_records;    /* EVENT records seen (trace_mode=full)  */
+	lh_rec_stats stats;            /* STATS record, zero if none            */
+	int          has_stats;
+	void        *map;              /* the trace file mapping (reader-owned) */
+	size_t       map_len;
+	void        *dwfl;             /* symbolizer state (symbolize.c)        */
 };
 
 /* ---- findings ------------------------------------------------------------ */
@@ -178,5 +248,15 @@ typedef struct lh_model {
 
 /* Counts findings by kind that are not suppressed (known ones included). */
 void lh_model_count(const lh_model *m, size_t counts[LH_KIND_COUNT]);
+
+/* Lookups (model.c).  lh_stack_find and lh_lock_find also search the
+ * parent chain of a forked child (ids a child inherited).  NULL if none;
+ * lh_stack_find(p, 0) is NULL ("no stack captured"). */
+lh_stack  *lh_stack_find(const lh_process *p, uint64_t id);
+lh_lock   *lh_lock_find(const lh_process *p, uint64_t id);
+lh_thread *lh_thread_find(const lh_process *p, uint32_t tid);
+/* Display name of a thread: its name, or "T<tid>" when unnamed; written
+ * into buf (size n), which is returned. */
+const char *lh_thread_label(const lh_thread *t, char *buf, size_t n);
 
 #endif /* LH_MODEL_H */
