@@ -8,6 +8,8 @@
 #ifndef LH_ANALYZER_H
 #define LH_ANALYZER_H
 
+#include <stdio.h>
+
 #include "model.h"
 
 /* ---- reading (analyzer/trace_reader.c) -------------------------------- */
@@ -54,5 +56,9 @@ int  lh_suggest_levels(lh_model *m, FILE *out);
 /* ---- diagnostics --------------------------------------------------------- */
 __attribute__((format(printf, 1, 2)))
 void lh_diag(const char *fmt, ...);
+/* Tests: send diagnostics (without the "lockhound: " prefix) to fn instead
+ * of stderr; NULL restores stderr. */
+typedef void (*lh_diag_sink)(const char *msg, void *arg);
+void lh_diag_set_sink(lh_diag_sink fn, void *arg);
 
 #endif
