@@ -1,0 +1,254 @@
+/*
+ * stm/stm_internal.h - what the STM's files share.  Nothing here is installed.
+ *
+ * Files:
+ *   tx.c      the clock, reads, writes, validation, commit, lh_atomically (the essay)
+ *   tvar.c    TVar memory (a slab of 32-byte cells), lh_tvar_new/free, lh_load
+ *   retry.c   blocking retry: waiter lists, futex parking, waking
+ *   orelse.c  lh_or_else: savepoints of the logs
+ *   alloc.c   transactional malloc/free, hooks, deferred reclamation (epochs)
+ *   thread.c  the per-thread descriptor and the thread registry
+ *   stats.c   sites, counters, the report at exit, configuration
+ *
+ * Lock order (outer first): g_threads_lock > thread->stats_lock; the waiter
+ * stripe locks and the slab lock are leaves.
+ */
+#ifndef LH_STM_INTERNAL_H
+#define LH_STM_INTERNAL_H
+
+#include <lockhound/stm.h>
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LH_HIDDEN __attribute__((visibility("hidden")))
+#define LH_LIKELY(x) __builtin_expect(!!(x), 1)
+#define LH_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LH_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* ---- the TVar -------------------------------------------------------------
+ *
+ * One TVar is a 32-byte cell, 32-byte aligned, so it never straddles a
+ * cache line and its version word sits beside its value.
+ *
+ * The version word `ver` (64 bits):
+ *   bits 63..1  the commit timestamp (an even value of the global clock,
+ *               see tx.c) of the last transaction that wrote this TVar;
+ *               0 for a TVar never written since lh_tvar_new().
+ *   bit 0       always 0.  Writers are serialized by the global clock, so a
+ *               TVar needs no lock bit of its own: "locked" means "written by
+ *               the commit now in progress", i.e. ver == clock + 1 while the
+ *               clock is odd.  The bit is reserved for a parallel (TL2-style)
+ *               commit, which would need per-TVar locks.
+ * `ver` only grows.  A free cell (on the slab's free list) keeps its last
+ * version; lh_tvar_new() resets it to 0, which is safe because a cell is
+ * reused only after a grace period (alloc.c).
+ */
+struct lh_wnode;
+
+struct lh_tvar {
+	_Atomic uint64_t ver;                   /* version word, above */
+	_Atomic intptr_t val;                   /* the committed value */
+	struct lh_wnode *_Atomic waiters;       /* parked retriers; NULL: none (retry.c) */
+	_Atomic uint32_t writer_site;           /* site id of the last writer (statistics) */
+	uint32_t live;                          /* 1 while allocated (slab bookkeeping) */
+};
+
+#define LH_TVAR_SIZE 32
+_Static_assert(sizeof(struct lh_tvar) == LH_TVAR_SIZE, "a TVar is one 32-byte cell");
+_Static_assert((64 % LH_TVAR_SIZE) == 0, "a TVar never straddles a 64-byte cache line");
+_Static_assert(sizeof(intptr_t) == 8 && sizeof(void *) == 8, "LP64 only");
+
+/* ---- the logs of one transaction ------------------------------------------ */
+struct lh_rentry {              /* read log: what was read, at which version */
+	struct lh_tvar *tv;
+	uint64_t ver;
+};
+
+struct lh_wentry {              /* write log (redo log): the value to install */
+	struct lh_tvar *tv;
+	intptr_t val;
+};
+
+struct lh_undo {                /* or_else: a write-log value overwritten in a branch */
+	uint32_t idx;
+	intptr_t old;
+};
+
+enum lh_mem_kind {
+	LH_MEM_ALLOC,           /* lh_tx_malloc: free on abort */
+	LH_MEM_FREE,            /* lh_tx_free: free (deferred) on commit */
+	LH_MEM_TVAR_NEW,        /* lh_tvar_new in a tx: free on abort */
+	LH_MEM_TVAR_FREE,       /* lh_tvar_free in a tx: free (deferred) on commit */
+	LH_MEM_ON_COMMIT,       /* hook */
+	LH_MEM_ON_ABORT         /* hook */
+};
+
+struct lh_mem {                 /* side log: memory and hooks, in order */
+	enum lh_mem_kind kind;
+	void *ptr;
+	void (*fn)(void *);
+};
+
+struct lh_savepoint {           /* or_else: where a branch's logs begin */
+	size_t wn, un, mn;
+	uint64_t bloom;
+	size_t prev_sp_wn;
+};
+
+/* Longjmp codes to the top of lh_atomically. */
+enum { LH_JMP_ABORT = 1, LH_JMP_RETRY = 2 };
+
+struct lh_thread;
+struct lh_site_ctr;
+
+struct lh_tx {
+	uint64_t rv;                    /* snapshot: an even clock value */
+	uint64_t bloom;                 /* 1 bit per written TVar (address hash) */
+
+	struct lh_rentry *r;            /* read log */
+	size_t rn, rcap;
+	struct lh_wentry *w;            /* write log */
+	size_t wn, wcap;
+	uint32_t *widx;                 /* hash of write-log indexes + 1; NULL below LH_WHASH_MIN */
+	size_t widx_cap;
+	struct lh_undo *u;              /* or_else undo log */
+	size_t un, ucap;
+	struct lh_mem *m;               /* side log */
+	size_t mn, mcap;
+	size_t sp_wn;                   /* write-log length at the innermost savepoint */
+
+	int depth;                      /* > 0 inside a transaction */
+	int irrevocable;                /* this attempt holds the clock */
+	unsigned streak;                /* consecutive aborts of this transaction */
+	int timing;                     /* measure wasted time */
+	uint64_t attempt_start_ns;
+
+	jmp_buf top;                    /* the attempt's restart point */
+	jmp_buf *retry_jb;              /* where lh_retry goes: &top or an or_else */
+
+	long long deadline_ns;          /* lh_atomically_timeout; 0: none */
+
+	uint32_t site_id;
+	struct lh_site_ctr *ctr;        /* counters of this thread for this site */
+	struct lh_thread *thr;
+};
+
+/* ---- the global clock (tx.c) ----------------------------------------------- */
+extern _Atomic uint64_t lh_g_clock LH_HIDDEN;
+extern _Atomic unsigned lh_g_irrevocable_after LH_HIDDEN;
+
+LH_HIDDEN uint64_t lh_clock_wait_change(uint64_t seen);
+LH_HIDDEN void lh_clock_wake_waiters(void);
+LH_HIDDEN _Noreturn void lh_tx_abort(struct lh_tx *tx, int reason, struct lh_tvar *culprit);
+LH_HIDDEN void lh_tx_rollback_side(struct lh_tx *tx, size_t from_mn);
+LH_HIDDEN void lh_tx_whash_rebuild(struct lh_tx *tx);
+LH_HIDDEN _Noreturn void lh_oom(void);
+LH_HIDDEN void *lh_grow(void *p, size_t *cap, size_t elem, size_t need);
+LH_HIDDEN uint64_t lh_now_ns(void);
+
+/* ---- threads (thread.c) ------------------------------------------------------ */
+struct lh_site_ctr {
+	_Atomic uint64_t commits, commits_ro, aborts[LH_ABORT_NREASONS];
+	_Atomic uint64_t retries, timeouts, irrevocable, max_streak;
+	_Atomic uint64_t wasted_ns, parked_ns;
+	struct { const void *tvar; _Atomic uint64_t count; } ctv[LH_STM_TOP];  /* under stats_lock */
+	struct { uint32_t site; _Atomic uint64_t count; } csite[LH_STM_TOP];   /* under stats_lock */
+};
+
+struct lh_limbo {               /* a free waiting for its grace period */
+	void *ptr;
+	uint64_t t;             /* free when every active snapshot is >= t */
+	int is_tvar;
+};
+
+struct lh_waiter {              /* one parked thread */
+	_Atomic uint32_t state;         /* LH_WAIT_PARKED, or 0 once woken */
+};
+#define LH_WAIT_PARKED 1u
+
+struct lh_wnode {               /* one (TVar, waiter) link; retry.c */
+	struct lh_wnode *next, *prev;   /* in tv->waiters, under the TVar's stripe lock */
+	struct lh_tvar *tv;             /* the TVar waited on (never changes) */
+	struct lh_waiter *w;
+	int linked;                     /* under the stripe lock; 0 once a free unlinked it */
+};
+
+struct lh_thread {
+	struct lh_tx tx;
+	_Atomic uint64_t active;        /* snapshot in use, LH_IDLE when none (alloc.c) */
+	uint64_t rng;                   /* back-off */
+	struct lh_waiter waiter;
+	struct lh_wnode *nodes;
+	size_t nodes_cap;
+	struct lh_limbo *limbo;
+	size_t limbo_n, limbo_cap;
+
+	pthread_mutex_t stats_lock;     /* guards ctr growth and conflict tables */
+	struct lh_site_ctr *ctr;        /* indexed by site id */
+	size_t nctr;
+
+	struct lh_thread *next, *prev;  /* registry, under g_threads_lock */
+};
+#define LH_IDLE UINT64_MAX
+
+extern LH_TLS struct lh_thread *lh_self_;
+LH_HIDDEN struct lh_thread *lh_thread_slow(void);
+static inline struct lh_thread *lh_thread_self(void)
+{
+	struct lh_thread *t = lh_self_;
+
+	return LH_LIKELY(t != NULL) ? t : lh_thread_slow();
+}
+extern pthread_mutex_t lh_g_threads_lock LH_HIDDEN;
+extern struct lh_thread *lh_g_threads LH_HIDDEN;
+extern int lh_g_fence_on_begin LH_HIDDEN;
+
+/* ---- memory and hooks (alloc.c) -------------------------------------------- */
+LH_HIDDEN void lh_mem_push(struct lh_tx *tx, enum lh_mem_kind kind, void *ptr, void (*fn)(void *));
+LH_HIDDEN void lh_mem_commit(struct lh_tx *tx, uint64_t t);
+LH_HIDDEN void lh_limbo_add(struct lh_thread *thr, void *ptr, int is_tvar, uint64_t t);
+LH_HIDDEN void lh_limbo_drain(struct lh_thread *thr, int force);
+LH_HIDDEN void lh_limbo_orphan(struct lh_thread *thr);
+LH_HIDDEN void lh_tvar_release(struct lh_tvar *tv);
+
+/* Publish the snapshot in use, for grace periods (alloc.c). */
+static inline void lh_publish_active(struct lh_thread *thr, uint64_t rv)
+{
+	atomic_store_explicit(&thr->active, rv, memory_order_relaxed);
+	if (LH_UNLIKELY(lh_g_fence_on_begin))
+		atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* ---- retry (retry.c) ------------------------------------------------------- */
+LH_HIDDEN int lh_retry_park(struct lh_tx *tx);   /* 0, or -ETIMEDOUT */
+LH_HIDDEN void lh_retry_wake_tvar(struct lh_tvar *tv);
+LH_HIDDEN void lh_retry_detach_all(struct lh_tvar *tv);
+LH_HIDDEN int lh_futex_wait(_Atomic uint32_t *addr, uint32_t val, long long timeout_ns);
+LH_HIDDEN void lh_futex_wake(_Atomic uint32_t *addr, int n);
+
+/* ---- statistics (stats.c) --------------------------------------------------- */
+extern _Atomic int lh_g_timing LH_HIDDEN;
+LH_HIDDEN uint32_t lh_site_resolve(lh_site *site);
+LH_HIDDEN struct lh_site_ctr *lh_ctr_slow(struct lh_thread *thr, uint32_t id);
+LH_HIDDEN void lh_stats_conflict(struct lh_thread *thr, struct lh_site_ctr *c,
+				 const struct lh_tvar *tv, uint32_t other_site);
+LH_HIDDEN void lh_stats_fold(struct lh_thread *thr);
+LH_HIDDEN void lh_config_init(void);
+
+static inline struct lh_site_ctr *lh_ctr(struct lh_thread *thr, uint32_t id)
+{
+	return LH_LIKELY(id < thr->nctr) ? &thr->ctr[id] : lh_ctr_slow(thr, id);
+}
+
+/* Counters are written only by their thread: a relaxed load and store, no RMW. */
+static inline void lh_inc(_Atomic uint64_t *c, uint64_t by)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by,
+			      memory_order_relaxed);
+}
+
+#endif /* LH_STM_INTERNAL_H */

@@ -1,0 +1,94 @@
+/*
+ * stm/thread.c - the per-thread descriptor and the registry of live threads.
+ *
+ * A thread gets its descriptor (its transaction logs, counters, limbo list
+ * and waiter) the first time it runs a transaction or frees a TVar.  The
+ * registry lists every live descriptor, under lh_g_threads_lock; it is read
+ * by grace periods (alloc.c) and statistics (stats.c).  At thread exit a
+ * pthread key destructor folds the thread's counters into the totals of
+ * exited threads, hands its pending frees to the orphan list and frees it.
+ *
+ * Global initialization (once, via pthread_once, before any descriptor is
+ * used, which orders it before every transaction):
+ *   - configuration from the environment (stats.c);
+ *   - membarrier(PRIVATE_EXPEDITED) registration: when it works, grace
+ *     periods issue the barrier and transaction starts need no fence
+ *     (lh_g_fence_on_begin = 0); otherwise every start pays a fence.
+ */
+#include "stm_internal.h"
+
+#include <linux/membarrier.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+LH_TLS struct lh_thread *lh_self_;
+pthread_mutex_t lh_g_threads_lock = PTHREAD_MUTEX_INITIALIZER;
+struct lh_thread *lh_g_threads;
+int lh_g_fence_on_begin = 1;
+
+static pthread_key_t g_key;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void thread_exit(void *p)
+{
+	struct lh_thread *thr = p;
+	struct lh_tx *tx = &thr->tx;
+
+	lh_self_ = NULL;
+	lh_limbo_drain(thr, 0);
+	pthread_mutex_lock(&lh_g_threads_lock);
+	if (thr->prev)
+		thr->prev->next = thr->next;
+	else
+		lh_g_threads = thr->next;
+	if (thr->next)
+		thr->next->prev = thr->prev;
+	lh_stats_fold(thr);
+	lh_limbo_orphan(thr);
+	pthread_mutex_unlock(&lh_g_threads_lock);
+	free(tx->r);
+	free(tx->w);
+	free(tx->widx);
+	free(tx->u);
+	free(tx->m);
+	free(thr->nodes);
+	free(thr->limbo);
+	free(thr->ctr);
+	pthread_mutex_destroy(&thr->stats_lock);
+	free(thr);
+}
+
+static void global_init(void)
+{
+	lh_config_init();
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		lh_g_fence_on_begin = 0;
+	(void)pthread_key_create(&g_key, thread_exit);
+}
+
+struct lh_thread *lh_thread_slow(void)
+{
+	struct lh_thread *thr;
+	struct timespec ts;
+
+	pthread_once(&g_once, global_init);
+	thr = calloc(1, sizeof(*thr));
+	if (!thr)
+		lh_oom();
+	atomic_init(&thr->active, LH_IDLE);
+	thr->tx.thr = thr;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	thr->rng = ((uint64_t)(uintptr_t)thr * 0x9E3779B97F4A7C15ull) ^ (uint64_t)ts.tv_nsec ^ 1;
+	pthread_mutex_init(&thr->stats_lock, NULL);
+	pthread_mutex_lock(&lh_g_threads_lock);
+	thr->next = lh_g_threads;
+	if (lh_g_threads)
+		lh_g_threads->prev = thr;
+	lh_g_threads = thr;
+	pthread_mutex_unlock(&lh_g_threads_lock);
+	(void)pthread_setspecific(g_key, thr);
+	lh_self_ = thr;
+	return thr;
+}

@@ -1,0 +1,624 @@
+/*
+ * stm/tx.c - the clock, reads, writes, validation and commit.
+ *
+ * Why this is correct
+ * -------------------
+ * One global 64-bit clock C orders all commits.  C is even when no commit is
+ * running.  A writing transaction commits by moving C from an even value t to
+ * t+1 with a CAS (so commits are serialized, as in NOrec), stores its redo
+ * log into the TVars, stamping each with version t+2, and releases C by
+ * storing t+2.  So every TVar's version is the time of the commit that last
+ * wrote it, and C never goes backwards.
+ *
+ * For each TVar, the committer stores the version before the value (the
+ * value store is a release), and a reader loads the value (acquire) before
+ * the version.  Hence a reader that sees a new value also sees a version at
+ * least as new: the pair (value, version) it gets is never "new value, old
+ * version".
+ *
+ * A transaction starts with a snapshot rv = C & ~1: every commit with time
+ * <= rv has finished (its clock release, or the CAS that follows it in C's
+ * release sequence, was read with acquire), and every later commit stamps
+ * versions > rv.  A read of TVar x returns value v with version ver:
+ *   - if ver <= rv, v is exactly x's value at time rv.  It cannot be older,
+ *     because the commit that wrote x last at or before rv happened before
+ *     our load of C; it cannot be newer, because a newer value would come
+ *     with a version > rv (previous paragraph).  Every value in the read log
+ *     is thus a value at time rv: the reads form one consistent snapshot.
+ *   - if ver > rv, the snapshot is extended: take t = C & ~1 (waiting,
+ *     bounded spin then block, while the only newer commit is the one still
+ *     writing), then check that every logged TVar still has its logged
+ *     version.  A logged TVar overwritten by any commit <= t would show a
+ *     newer version by then (that commit finished before we read t, and
+ *     versions only grow); so if all match, every logged value is also the
+ *     value at time t, and rv = t is a valid snapshot.  Otherwise the attempt
+ *     aborts, before the user code sees the new value.
+ * This is opacity: at every moment, everything an attempt has read is the
+ * state at one time rv, even in attempts that later abort.
+ *
+ * A read-only transaction commits at its snapshot rv for free.  A writing
+ * transaction validates the same way against the clock value t it is about
+ * to CAS (nothing to do when t == rv) and the CAS from t succeeds only if
+ * no commit came in between, so its reads are still current at its
+ * commit; its writes appear at time t+2 and readers cannot see them in part
+ * (a reader that sees one of them has version t+2 > its rv, and extends).
+ *
+ * Irrevocable mode takes the clock (t -> t+1) at the start of the attempt and
+ * keeps it: no other writer can commit, so nothing it reads can change and it
+ * cannot abort; it still uses its redo log, so lh_retry() and lh_or_else()
+ * work and nobody sees its writes before it releases the clock.  Readers that
+ * started earlier keep running and committing read-only.
+ *
+ * Blocking retry (retry.c) and grace periods (alloc.c) add one Dekker pair
+ * each, argued where they are.
+ *
+ * The clock value, in full:
+ *   bit 0        1 while a commit (or an irrevocable transaction) owns it
+ *   bits 63..1   number of commits so far (wraps after 2^63: never in practice)
+ */
+#include "stm_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+_Atomic uint64_t lh_g_clock;
+_Atomic unsigned lh_g_irrevocable_after = LH_STM_IRREVOCABLE_AFTER_DEFAULT;
+
+/* Write logs up to this size are searched linearly; above, through a hash. */
+#define LH_WHASH_MIN 16
+/* Spins on the clock before yielding, yields before blocking on a futex. */
+#define LH_CLOCK_SPINS 256
+#define LH_CLOCK_YIELDS 32
+/* Back-off after abort n: a random pause count below 32 << min(n, 10). */
+#define LH_BACKOFF_BASE 32
+#define LH_BACKOFF_MAX_SHIFT 10
+
+_Static_assert(LH_WHASH_MIN >= 4, "small write logs are scanned");
+_Static_assert(LH_BACKOFF_MAX_SHIFT < 20, "back-off stays below a millisecond");
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+uint64_t lh_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The logs cannot be left half-grown in the middle of an attempt: out of memory is fatal. */
+_Noreturn void lh_oom(void)
+{
+	static const char msg[] = "lockhound-stm: out of memory\n";
+	ssize_t wr = write(2, msg, sizeof(msg) - 1);
+
+	(void)wr;
+	abort();
+}
+
+void *lh_grow(void *p, size_t *cap, size_t elem, size_t need)
+{
+	size_t n = *cap ? *cap : 16;
+	void *q;
+
+	while (n < need)
+		n *= 2;
+	q = realloc(p, n * elem);
+	if (!q)
+		lh_oom();
+	*cap = n;
+	return q;
+}
+
+/* ---- waiting for the clock ------------------------------------------------
+ *
+ * Waiting on a commit in progress: spin a little, yield a little, then block
+ * on g_clock_futex.  A releaser does: store C; seq_cst fence; load
+ * g_clock_waiters; if non-zero, bump g_clock_futex and wake.  A waiter does:
+ * increment g_clock_waiters (seq_cst); load g_clock_futex; load C; sleep only
+ * if C is still what it saw and the futex word still what it loaded.  Either
+ * the releaser sees the waiter count, or the waiter sees the new C.  The 1 ms
+ * timeout is a second belt, not part of the argument.
+ */
+static _Atomic uint32_t g_clock_futex;
+static _Atomic int g_clock_waiters;
+
+uint64_t lh_clock_wait_change(uint64_t seen)
+{
+	uint64_t now;
+	int i;
+
+	for (i = 0; i < LH_CLOCK_SPINS; i++) {
+		now = atomic_load_explicit(&lh_g_clock, memory_order_acquire);
+		if (now != seen)
+			return now;
+		cpu_relax();
+	}
+	for (i = 0; i < LH_CLOCK_YIELDS; i++) {
+		sched_yield();
+		now = atomic_load_explicit(&lh_g_clock, memory_order_acquire);
+		if (now != seen)
+			return now;
+	}
+	for (;;) {
+		uint32_t f;
+
+		atomic_fetch_add(&g_clock_waiters, 1);
+		f = atomic_load(&g_clock_futex);
+		now = atomic_load(&lh_g_clock);
+		if (now == seen)
+			lh_futex_wait(&g_clock_futex, f, 1000000);
+		atomic_fetch_sub(&g_clock_waiters, 1);
+		now = atomic_load_explicit(&lh_g_clock, memory_order_acquire);
+		if (now != seen)
+			return now;
+	}
+}
+
+/* Call after storing the clock and a seq_cst fence. */
+void lh_clock_wake_waiters(void)
+{
+	if (LH_UNLIKELY(atomic_load_explicit(&g_clock_waiters, memory_order_relaxed) != 0)) {
+		atomic_fetch_add(&g_clock_futex, 1);
+		lh_futex_wake(&g_clock_futex, INT_MAX);
+	}
+}
+
+/* Take the clock for an irrevocable attempt or a commit; returns the even value taken. */
+static uint64_t clock_acquire(void)
+{
+	uint64_t now = atomic_load_explicit(&lh_g_clock, memory_order_acquire);
+
+	for (;;) {
+		if (now & 1) {
+			now = lh_clock_wait_change(now);
+			continue;
+		}
+		if (atomic_compare_exchange_weak(&lh_g_clock, &now, now + 1))
+			return now;
+	}
+}
+
+static void clock_release(uint64_t t)
+{
+	atomic_store_explicit(&lh_g_clock, t, memory_order_release);
+	atomic_thread_fence(memory_order_seq_cst);
+	lh_clock_wake_waiters();
+}
+
+/* ---- the write log ---------------------------------------------------------- */
+static inline uint64_t bloom_bit(const struct lh_tvar *tv)
+{
+	return 1ull << (((uintptr_t)tv >> 5) & 63);
+}
+
+static inline size_t whash(const struct lh_tvar *tv, size_t cap)
+{
+	return (size_t)((((uintptr_t)tv >> 5) * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
+static void whash_insert(struct lh_tx *tx, size_t idx)
+{
+	size_t i = whash(tx->w[idx].tv, tx->widx_cap);
+
+	while (tx->widx[i])
+		i = (i + 1) & (tx->widx_cap - 1);
+	tx->widx[i] = (uint32_t)idx + 1;
+}
+
+void lh_tx_whash_rebuild(struct lh_tx *tx)
+{
+	size_t need = 4, i;
+
+	while (need < 2 * tx->wn)
+		need *= 2;
+	if (need > tx->widx_cap) {
+		free(tx->widx);
+		tx->widx = calloc(need, sizeof(*tx->widx));
+		if (!tx->widx)
+			lh_oom();
+		tx->widx_cap = need;
+	} else {
+		memset(tx->widx, 0, tx->widx_cap * sizeof(*tx->widx));
+	}
+	for (i = 0; i < tx->wn; i++)
+		whash_insert(tx, i);
+}
+
+static long wfind(const struct lh_tx *tx, const struct lh_tvar *tv)
+{
+	size_t i;
+
+	if (tx->wn > LH_WHASH_MIN) {
+		for (i = whash(tv, tx->widx_cap); tx->widx[i]; i = (i + 1) & (tx->widx_cap - 1))
+			if (tx->w[tx->widx[i] - 1].tv == tv)
+				return (long)tx->widx[i] - 1;
+		return -1;
+	}
+	for (i = tx->wn; i-- > 0;)
+		if (tx->w[i].tv == tv)
+			return (long)i;
+	return -1;
+}
+
+/* ---- validation and aborts ----------------------------------------------- */
+
+/* The first logged TVar whose version changed, or NULL when the log is current. */
+static struct lh_tvar *validate(const struct lh_tx *tx)
+{
+	const struct lh_rentry *r = tx->r, *end = tx->r + tx->rn;
+
+	for (; r < end; r++)
+		if (LH_UNLIKELY(atomic_load_explicit(&r->tv->ver, memory_order_relaxed) != r->ver))
+			return r->tv;
+	return NULL;
+}
+
+/* Undo the side log from index from_mn on: free what was allocated, run on-abort hooks. */
+void lh_tx_rollback_side(struct lh_tx *tx, size_t from_mn)
+{
+	while (tx->mn > from_mn) {
+		struct lh_mem *m = &tx->m[--tx->mn];
+
+		switch (m->kind) {
+		case LH_MEM_ALLOC:
+			free(m->ptr);
+			break;
+		case LH_MEM_TVAR_NEW:
+			lh_tvar_release(m->ptr);
+			break;
+		case LH_MEM_ON_ABORT:
+			m->fn(m->ptr);
+			break;
+		case LH_MEM_FREE:
+		case LH_MEM_TVAR_FREE:
+		case LH_MEM_ON_COMMIT:
+			break;
+		}
+	}
+}
+
+/* End an attempt without committing; the read log is kept (retry needs it). */
+static void attempt_discard(struct lh_tx *tx)
+{
+	lh_tx_rollback_side(tx, 0);
+	tx->wn = 0;
+	tx->un = 0;
+	tx->bloom = 0;
+	tx->sp_wn = 0;
+	if (tx->irrevocable) {
+		tx->irrevocable = 0;
+		clock_release(tx->rv + 2);
+	}
+	atomic_store_explicit(&tx->thr->active, LH_IDLE, memory_order_release);
+}
+
+_Noreturn void lh_tx_abort(struct lh_tx *tx, int reason, struct lh_tvar *culprit)
+{
+	struct lh_site_ctr *c = tx->ctr;
+
+	lh_inc(&c->aborts[reason], 1);
+	if (tx->timing)
+		lh_inc(&c->wasted_ns, lh_now_ns() - tx->attempt_start_ns);
+	if (culprit)
+		lh_stats_conflict(tx->thr, c, culprit,
+				  atomic_load_explicit(&culprit->writer_site, memory_order_relaxed));
+	attempt_discard(tx);
+	tx->rn = 0;
+	longjmp(tx->top, LH_JMP_ABORT);
+}
+
+/*
+ * A read found version > rv: move the snapshot forward to the last finished
+ * commit, or abort.  Waits while the only newer commit is still writing.
+ */
+static void extend(struct lh_tx *tx)
+{
+	uint64_t now = atomic_load_explicit(&lh_g_clock, memory_order_acquire);
+	struct lh_tvar *bad;
+
+	while ((now & ~1ull) == tx->rv)
+		now = lh_clock_wait_change(now);
+	bad = validate(tx);
+	if (bad)
+		lh_tx_abort(tx, LH_ABORT_READ, bad);
+	tx->rv = now & ~1ull;
+	lh_publish_active(tx->thr, tx->rv);
+}
+
+/* ---- the public transactional operations ---------------------------------- */
+
+intptr_t lh_read(lh_tx *tx, lh_tvar *tv)
+{
+	if (LH_UNLIKELY(tx->bloom & bloom_bit(tv))) {
+		long i = wfind(tx, tv);
+
+		if (i >= 0)
+			return tx->w[i].val;
+	}
+	for (;;) {
+		intptr_t v = atomic_load_explicit(&tv->val, memory_order_acquire);
+		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_relaxed);
+
+		if (LH_LIKELY(ver <= tx->rv)) {
+			struct lh_rentry *r;
+
+			if (LH_UNLIKELY(tx->rn == tx->rcap))
+				tx->r = lh_grow(tx->r, &tx->rcap, sizeof(*tx->r), tx->rn + 1);
+			r = &tx->r[tx->rn++];
+			r->tv = tv;
+			r->ver = ver;
+			return v;
+		}
+		extend(tx);
+	}
+}
+
+void lh_write(lh_tx *tx, lh_tvar *tv, intptr_t value)
+{
+	uint64_t bit = bloom_bit(tv);
+	struct lh_wentry *w;
+
+	if (tx->bloom & bit) {
+		long i = wfind(tx, tv);
+
+		if (i >= 0) {
+			if ((size_t)i < tx->sp_wn) {    /* written before the or_else branch */
+				if (tx->un == tx->ucap)
+					tx->u = lh_grow(tx->u, &tx->ucap, sizeof(*tx->u), tx->un + 1);
+				tx->u[tx->un].idx = (uint32_t)i;
+				tx->u[tx->un].old = tx->w[i].val;
+				tx->un++;
+			}
+			tx->w[i].val = value;
+			return;
+		}
+	}
+	tx->bloom |= bit;
+	if (LH_UNLIKELY(tx->wn == tx->wcap))
+		tx->w = lh_grow(tx->w, &tx->wcap, sizeof(*tx->w), tx->wn + 1);
+	w = &tx->w[tx->wn++];
+	w->tv = tv;
+	w->val = value;
+	if (LH_UNLIKELY(tx->wn > LH_WHASH_MIN)) {
+		if (tx->wn == LH_WHASH_MIN + 1 || 2 * tx->wn > tx->widx_cap)
+			lh_tx_whash_rebuild(tx);
+		else
+			whash_insert(tx, tx->wn - 1);
+	}
+}
+
+_Noreturn void lh_retry(lh_tx *tx)
+{
+	longjmp(*tx->retry_jb, LH_JMP_RETRY);
+}
+
+/* ---- begin, commit, the top level -------------------------------------------- */
+
+static void tx_begin(struct lh_tx *tx)
+{
+	unsigned k = atomic_load_explicit(&lh_g_irrevocable_after, memory_order_relaxed);
+
+	tx->rn = tx->wn = tx->un = tx->mn = 0;
+	tx->bloom = 0;
+	tx->sp_wn = 0;
+	tx->retry_jb = &tx->top;
+	if (LH_UNLIKELY(k != 0 && tx->streak >= k)) {
+		tx->rv = clock_acquire();
+		tx->irrevocable = 1;
+		lh_inc(&tx->ctr->irrevocable, 1);
+	} else {
+		tx->rv = atomic_load_explicit(&lh_g_clock, memory_order_acquire) & ~1ull;
+		tx->irrevocable = 0;
+	}
+	lh_publish_active(tx->thr, tx->rv);
+	if (LH_UNLIKELY(tx->timing))
+		tx->attempt_start_ns = lh_now_ns();
+}
+
+/* Commit; aborts (longjmp) when validation fails.  Returns the commit time. */
+static uint64_t tx_commit(struct lh_tx *tx)
+{
+	struct lh_wentry *w, *end;
+	uint64_t wv;
+
+	if (tx->wn == 0) {
+		if (tx->irrevocable) {
+			tx->irrevocable = 0;
+			clock_release(tx->rv + 2);
+		}
+		return tx->rv;
+	}
+	if (!tx->irrevocable) {
+		uint64_t now = atomic_load_explicit(&lh_g_clock, memory_order_acquire);
+
+		for (;;) {
+			if (now & 1) {
+				now = lh_clock_wait_change(now);
+				continue;
+			}
+			if (now != tx->rv) {
+				struct lh_tvar *bad = validate(tx);
+
+				if (bad)
+					lh_tx_abort(tx, LH_ABORT_COMMIT, bad);
+				tx->rv = now;
+			}
+			if (atomic_compare_exchange_weak(&lh_g_clock, &now, now + 1))
+				break;
+		}
+	}
+	tx->irrevocable = 0;
+	wv = tx->rv + 2;
+	end = tx->w + tx->wn;
+	for (w = tx->w; w < end; w++) {
+		atomic_store_explicit(&w->tv->ver, wv, memory_order_relaxed);
+		atomic_store_explicit(&w->tv->writer_site, tx->site_id, memory_order_relaxed);
+		atomic_store_explicit(&w->tv->val, w->val, memory_order_release);
+	}
+	/*
+	 * Release, then the fence that pairs with a parking retrier's fence
+	 * (retry.c): either we see its waiter node, or it sees our versions.
+	 */
+	atomic_store_explicit(&lh_g_clock, wv, memory_order_release);
+	atomic_thread_fence(memory_order_seq_cst);
+	for (w = tx->w; w < end; w++)
+		if (LH_UNLIKELY(atomic_load_explicit(&w->tv->waiters, memory_order_relaxed) != NULL))
+			lh_retry_wake_tvar(w->tv);
+	lh_clock_wake_waiters();
+	return wv;
+}
+
+static void backoff(struct lh_thread *thr, unsigned streak)
+{
+	unsigned shift = streak < LH_BACKOFF_MAX_SHIFT ? streak : LH_BACKOFF_MAX_SHIFT;
+	uint64_t x = thr->rng, n;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	thr->rng = x;
+	n = x % ((uint64_t)LH_BACKOFF_BASE << shift);
+	while (n-- > 0)
+		cpu_relax();
+}
+
+/*
+ * The attempt loop.  Kept out of line so that nothing but its parameters
+ * (never modified) lives across the _setjmp: all state is in *tx.
+ */
+static __attribute__((noinline)) int run_attempts(struct lh_tx *tx, lh_tx_fn fn, void *arg,
+						  int *result)
+{
+	for (;;) {
+		int why;
+
+		tx_begin(tx);
+		why = _setjmp(tx->top);
+		if (why == 0) {
+			uint64_t t;
+			struct lh_site_ctr *c;
+			int r = fn(tx, arg);
+
+			t = tx_commit(tx);
+			atomic_store_explicit(&tx->thr->active, LH_IDLE, memory_order_release);
+			c = tx->ctr;
+			lh_inc(&c->commits, 1);
+			if (tx->wn == 0)
+				lh_inc(&c->commits_ro, 1);
+			if (LH_UNLIKELY(tx->streak > atomic_load_explicit(&c->max_streak,
+									   memory_order_relaxed)))
+				atomic_store_explicit(&c->max_streak, tx->streak, memory_order_relaxed);
+			tx->depth = 0;
+			if (LH_UNLIKELY(tx->mn != 0))
+				lh_mem_commit(tx, t);
+			if (result)
+				*result = r;
+			return 0;
+		}
+		if (why == LH_JMP_RETRY) {
+			int rc;
+
+			attempt_discard(tx);
+			rc = lh_retry_park(tx);
+			tx->rn = 0;
+			tx->streak = 0;
+			if (rc == -ETIMEDOUT) {
+				lh_inc(&tx->ctr->timeouts, 1);
+				tx->depth = 0;
+				return rc;
+			}
+			continue;
+		}
+		/* LH_JMP_ABORT: lh_tx_abort has rolled back and counted. */
+		tx->streak++;
+		backoff(tx->thr, tx->streak);
+	}
+}
+
+static int run(lh_site *site, lh_tx_fn fn, void *arg, long long timeout_ns, int *result)
+{
+	struct lh_thread *thr = lh_thread_self();
+	struct lh_tx *tx = &thr->tx;
+
+	if (tx->depth > 0) {
+		int r = fn(tx, arg);
+
+		if (result)
+			*result = r;
+		return 0;
+	}
+	tx->site_id = site ? lh_site_resolve(site) : 0;
+	tx->ctr = lh_ctr(thr, tx->site_id);
+	tx->streak = 0;
+	tx->timing = atomic_load_explicit(&lh_g_timing, memory_order_relaxed);
+	/* deadline: 0 none; else the absolute time; timeout_ns < 0 means "now" */
+	tx->deadline_ns = timeout_ns == 0 ? 0
+					  : (long long)lh_now_ns() + (timeout_ns > 0 ? timeout_ns : 0);
+	tx->depth = 1;
+	return run_attempts(tx, fn, arg, result);
+}
+
+int lh_atomically(lh_tx_fn fn, void *arg)
+{
+	int r = 0;
+
+	(void)run(NULL, fn, arg, 0, &r);
+	return r;
+}
+
+int lh_atomically_at(lh_site *site, lh_tx_fn fn, void *arg)
+{
+	int r = 0;
+
+	(void)run(site, fn, arg, 0, &r);
+	return r;
+}
+
+int lh_atomically_timeout(lh_site *site, lh_tx_fn fn, void *arg, long long timeout_ns,
+			  int *result)
+{
+	/* A non-positive timeout means "do not block at all": -1 marks it. */
+	return run(site, fn, arg, timeout_ns > 0 ? timeout_ns : -1, result);
+}
+
+static int store_fn(lh_tx *tx, void *arg)
+{
+	const intptr_t *a = arg;
+
+	lh_write(tx, (lh_tvar *)a[0], a[1]);
+	return 0;
+}
+
+void lh_store(lh_tvar *tv, intptr_t value)
+{
+	intptr_t a[2] = { (intptr_t)tv, value };
+
+	lh_atomically(store_fn, a);
+}
+
+int lh_stm_in_attempt(void)
+{
+	const struct lh_thread *t = lh_self_;
+
+	return t != NULL && t->tx.depth > 0 && !t->tx.irrevocable;
+}
+
+unsigned lh_stm_set_irrevocable_after(unsigned k)
+{
+	return atomic_exchange(&lh_g_irrevocable_after, k);
+}
