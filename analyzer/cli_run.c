@@ -1,0 +1,377 @@
+/*
+ * cli_run.c - `lockhound run [OPTIONS] [--] PROGRAM [ARGS...]`.
+ *
+ *   1. find PROGRAM (PATH lookup), refuse what LD_PRELOAD cannot reach
+ *      (static, set-uid/set-gid: exit 2);
+ *   2. make the trace directory (--out DIR, or a fresh mkdtemp one);
+ *   3. environment for the child: LD_PRELOAD = shim before any existing
+ *      value; LOCKHOUND_OPTIONS = our defaults, then the user's existing
+ *      LOCKHOUND_OPTIONS, then each -O (the last value of a key wins), and
+ *      trace_dir always ours;
+ *   4. fork + exec, wait (we ignore SIGINT/SIGQUIT meanwhile, as the
+ *      terminal sends them to PROGRAM too; SIGTERM/SIGHUP are forwarded);
+ *   5. read every trace in the directory, analyze, text report on stderr,
+ *      --html/--json/--sarif files; remove a temporary directory unless
+ *      findings were made or --keep.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static volatile sig_atomic_t run_child;
+
+static void run_forward(int sig)
+{
+	if (run_child > 0)
+		kill((pid_t)run_child, sig);
+}
+
+/* PROGRAM as execv wants it: itself when it has a '/', else found on PATH. */
+static char *run_which(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(prog, '/'))
+		return strdup(prog);
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *end = strchr(path, ':');
+		size_t n = end ? (size_t)(end - path) : strlen(path);
+		struct stat st;
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? path : ".", prog);
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+			return strdup(buf);
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return NULL;
+}
+
+static char *run_shim(void)
+{
+	const char *env = getenv("LOCKHOUND_SHIM");
+	char exe[PATH_MAX], buf[PATH_MAX + 32];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return realpath(env, NULL);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	snprintf(buf, sizeof(buf), "%s/../lib/liblockhound.so", exe);
+	return realpath(buf, NULL);
+}
+
+/* ---- LOCKHOUND_OPTIONS: an ordered key=value list, last value wins ---- */
+
+typedef struct kvlist {
+	char  **kv;
+	size_t  n;
+} kvlist;
+
+static int kv_set(kvlist *l, const char *kv, size_t len)
+{
+	const char *eq = memchr(kv, '=', len);
+	size_t klen = eq ? (size_t)(eq - kv) : len;
+	char *copy = strndup(kv, len);
+	char **nkv;
+
+	if (!copy)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++) {
+		if (strncmp(l->kv[i], kv, klen) == 0 &&
+		    (l->kv[i][klen] == '=' || l->kv[i][klen] == '\0')) {
+			free(l->kv[i]);
+			l->kv[i] = copy;
+			return 0;
+		}
+	}
+	nkv = realloc(l->kv, (l->n + 1) * sizeof(*nkv));
+	if (!nkv) {
+		free(copy);
+		return -ENOMEM;
+	}
+	l->kv = nkv;
+	l->kv[l->n++] = copy;
+	return 0;
+}
+
+static char *kv_join(const kvlist *l)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < l->n; i++)
+		len += strlen(l->kv[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			strcat(s, ":");
+		strcat(s, l->kv[i]);
+	}
+	return s;
+}
+
+static void kv_free(kvlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->kv[i]);
+	free(l->kv);
+}
+
+static int run_env(const lh_cli *c, const char *shim, const char *dir, const char *levels)
+{
+	const char *old_pre = getenv("LD_PRELOAD");
+	const char *old_opt = getenv("LOCKHOUND_OPTIONS");
+	kvlist l = { NULL, 0 };
+	char *pre = NULL, *opts = NULL, *td = NULL;
+	int rc = 0;
+
+	rc |= kv_set(&l, "halt_on_deadlock=1", 18);
+	rc |= kv_set(&l, "deadlock_timeout_ms=10000", 25);
+	if (levels && asprintf(&td, "levels=%s", levels) > 0) {
+		rc |= kv_set(&l, td, strlen(td));
+		free(td);
+		td = NULL;
+	}
+	while (old_opt && *old_opt) {
+		size_t n = strcspn(old_opt, ":");
+
+		if (n)
+			rc |= kv_set(&l, old_opt, n);
+		old_opt += n;
+		if (*old_opt)
+			old_opt++;
+	}
+	for (size_t i = 0; i < c->nshim_opts; i++) {
+		if (strncmp(c->shim_opts[i], "trace_dir=", 10) == 0) {
+			lh_diag("-O trace_dir is ignored: lockhound run uses --out");
+			continue;
+		}
+		rc |= kv_set(&l, c->shim_opts[i], strlen(c->shim_opts[i]));
+	}
+	if (asprintf(&td, "trace_dir=%s", dir) > 0) {
+		rc |= kv_set(&l, td, strlen(td));
+		free(td);
+	} else {
+		rc = -ENOMEM;
+	}
+	opts = kv_join(&l);
+	if (old_pre && *old_pre) {
+		if (asprintf(&pre, "%s:%s", shim, old_pre) < 0)
+			pre = NULL;
+	} else {
+		pre = strdup(shim);
+	}
+	if (rc || !opts || !pre || setenv("LOCKHOUND_OPTIONS", opts, 1) || setenv("LD_PRELOAD", pre, 1))
+		rc = -ENOMEM;
+	free(opts);
+	free(pre);
+	kv_free(&l);
+	return rc;
+}
+
+/* Runs argv[0] (resolved as `path`) and returns its status, 128+signal if
+ * it was killed, or -errno when it could not be started. */
+static int run_child_wait(const char *path, char **argv)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = run_forward };
+	struct sigaction o_int, o_quit, o_term, o_hup;
+	int st = 0, err_pipe[2], err = 0;
+	pid_t pid;
+
+	if (pipe2(err_pipe, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(err_pipe[0]);
+		close(err_pipe[1]);
+		return -err;
+	}
+	if (pid == 0) {
+		close(err_pipe[0]);
+		execv(path, argv);
+		err = errno;
+		if (write(err_pipe[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(err_pipe[1]);
+	run_child = pid;
+	sigaction(SIGINT, &ign, &o_int);
+	sigaction(SIGQUIT, &ign, &o_quit);
+	sigaction(SIGTERM, &fwd, &o_term);
+	sigaction(SIGHUP, &fwd, &o_hup);
+	if (read(err_pipe[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
+		err = 0;
+	close(err_pipe[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	run_child = 0;
+	sigaction(SIGINT, &o_int, NULL);
+	sigaction(SIGQUIT, &o_quit, NULL);
+	sigaction(SIGTERM, &o_term, NULL);
+	sigaction(SIGHUP, &o_hup, NULL);
+	if (err)
+		return -err;
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+static void run_rmdir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char buf[PATH_MAX];
+
+	if (d) {
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			snprintf(buf, sizeof(buf), "%s/%s", dir, e->d_name);
+			unlink(buf);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+int cli_run(lh_cli *c)
+{
+	char *path = NULL, *shim = NULL, *dir = NULL, *levels = NULL;
+	const char *why;
+	int status, temp = 0, rc;
+	size_t counted = 0, made = 0;
+	lh_model m;
+
+	path = run_which(c->args[0]);
+	if (!path) {
+		lh_diag("%s: command not found", c->args[0]);
+		return LH_EXIT_NOTFOUND;
+	}
+	rc = lh_elf_check(path, &why);
+	if (rc == -ENOEXEC || rc == -EPERM) {
+		lh_diag("cannot run %s under lockhound: %s", path, why);
+		free(path);
+		return LH_EXIT_USAGE;
+	}
+	if (rc) {
+		lh_diag("%s: %s", path, why);
+		free(path);
+		return rc == -ENOENT ? LH_EXIT_NOTFOUND : 126;
+	}
+	shim = run_shim();
+	if (!shim) {
+		lh_diag("cannot find liblockhound.so next to this command (../lib/); set LOCKHOUND_SHIM");
+		free(path);
+		return LH_EXIT_USAGE;
+	}
+	if (c->levels) {
+		levels = realpath(c->levels, NULL);
+		if (!levels) {
+			lh_diag("%s: %s", c->levels, strerror(errno));
+			status = LH_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (c->out) {
+		if (mkdir(c->out, 0700) < 0 && errno != EEXIST) {
+			lh_diag("%s: %s", c->out, strerror(errno));
+			status = LH_EXIT_USAGE;
+			goto out;
+		}
+		dir = realpath(c->out, NULL);
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		char *tmpl = NULL;
+
+		if (asprintf(&tmpl, "%s/lockhound.XXXXXX", tmp && *tmp ? tmp : "/tmp") > 0) {
+			if (mkdtemp(tmpl))
+				dir = tmpl;
+			else
+				free(tmpl);
+		}
+		temp = 1;
+	}
+	if (!dir) {
+		lh_diag("cannot make a trace directory: %s", strerror(errno));
+		status = LH_EXIT_USAGE;
+		goto out;
+	}
+	if (run_env(c, shim, dir, levels)) {
+		lh_diag("out of memory");
+		status = LH_EXIT_USAGE;
+		goto out;
+	}
+
+	status = run_child_wait(path, c->args);
+	if (status < 0) {
+		lh_diag("%s: %s", path, strerror(-status));
+		status = -status == ENOENT ? LH_EXIT_NOTFOUND : 126;
+		if (temp)
+			run_rmdir(dir);
+		goto out;
+	}
+	unsetenv("LD_PRELOAD");
+
+	lh_model_init(&m);
+	cli_progress_start();
+	rc = lh_read_path(&m, dir);
+	if (rc && rc != -ENOENT)
+		lh_diag("some traces were unreadable; the report covers what was valid");
+	rc = cli_analyze(c, &m, &counted, &made);
+	if (rc) {
+		lh_model_free(&m);
+		status = rc;
+		goto out;
+	}
+	cli_write_stream(c, &m, "text", stderr);
+	cli_write_extras(c, &m);
+	if (temp && !made && !c->keep) {
+		run_rmdir(dir);
+	} else {
+		char *rep = NULL;
+
+		if (asprintf(&rep, "%s/report.json", dir) > 0) {
+			cli_write_file(c, &m, "json", rep);
+			free(rep);
+		}
+		if (temp)
+			lh_diag("traces kept in %s", dir);
+	}
+	lh_model_free(&m);
+	if (counted)
+		status = c->exitcode;
+out:
+	free(path);
+	free(shim);
+	free(dir);
+	free(levels);
+	return status;
+}
