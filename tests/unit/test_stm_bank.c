@@ -15,7 +15,9 @@
 #define NACC 64
 #define START 1000
 #define WORKERS 3
+#ifndef TRANSFERS
 #define TRANSFERS 200000
+#endif
 
 static lh_tvar *acc[NACC];
 static _Atomic int workers_done;
