@@ -142,8 +142,11 @@ int main(int argc, char **argv)
 	}
 	accounts = calloc(naccounts, sizeof(*accounts));
 	tellers = calloc(nthreads, sizeof(*tellers));
-	if (!accounts || !tellers)
+	if (!accounts || !tellers) {
+		free(accounts);
+		free(tellers);
 		return 2;
+	}
 	for (i = 0; i < naccounts; i++)
 		account_open(INITIAL_BALANCE);
 	pthread_barrier_init(&round_end, NULL, nthreads);

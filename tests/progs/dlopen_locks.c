@@ -43,10 +43,11 @@ static int library_path(char *buf, size_t len)
 		return -1;
 	buf[n] = '\0';
 	slash = strrchr(buf, '/');
-	if (!slash || (size_t)(slash - buf) + sizeof("/libdllocks.so") > len)
+	if (!slash)
 		return -1;
-	strcpy(slash, "/libdllocks.so");
-	return 0;
+	*slash = '\0';
+	n = snprintf(slash, len - (size_t)(slash - buf), "/libdllocks.so");
+	return n > 0 && (size_t)n < len - (size_t)(slash - buf) ? 0 : -1;
 }
 
 int main(int argc, char **argv)

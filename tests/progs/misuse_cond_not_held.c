@@ -21,7 +21,7 @@ int main(void)
 	pthread_mutex_init(&cv_lock, &attr);
 	pthread_mutexattr_destroy(&attr);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += 100 * 1000 * 1000;
+	ts.tv_nsec += 100L * 1000 * 1000;
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
