@@ -152,7 +152,7 @@ int main(void)
 	       "global lock: name and class from the symbol (%s, %s)", lg->name, lg->cls->key);
 	tap_ok(!strcmp(lann->name, "my lock") && !strcmp(lann->cls->key, "name:my lock"),
 	       "annotated lock: name and class from the annotation");
-	tap_ok(strstr(lheap->name, "mutex at test_symbolize.c:") && !strncmp(lheap->cls->key, "site:return_address@test_symbolize.c:", 38) &&
+	tap_ok(strstr(lheap->name, "mutex at test_symbolize.c:") && !strncmp(lheap->cls->key, "site:return_address@test_symbolize.c:", 37) &&
 	       lp->cls == lheap->cls,
 	       "heap lock and struct member: classed by their init site (%s, %s; %s)", lheap->name, lheap->cls->key, lp->name);
 	lh_model_free(&m);
