@@ -23,6 +23,18 @@
  * state = 0 before FUTEX_WAKE, and FUTEX_WAIT(PARKED) returns at once when
  * state is no longer PARKED.  Spurious wake-ups only rerun the transaction.
  *
+ * Committers skip that fence while nobody has ever slept.  lh_g_blocking
+ * is 0 until the first thread is about to sleep (here, or on the clock in
+ * tx.c); that thread sets it to 1, runs membarrier(PRIVATE_EXPEDITED) (a
+ * full barrier on every running thread of the process, ~10 us, once), and
+ * sets it to 2; a sleeper that does not see 2 runs the barrier itself.  A
+ * committer loads lh_g_blocking after its version stores (compiler barrier
+ * between) and fences and looks for waiters only if it is non-zero.  If it
+ * read 0, that load came before the barrier point the membarrier forced on
+ * its CPU, so its earlier version stores were visible before the sleeper's
+ * validation: the sleeper does not sleep.  If it read non-zero, the fence
+ * pair above applies.  Without membarrier, lh_g_blocking starts at 2.
+ *
  * Lifetimes: a committer touches a waiter only under a stripe lock while
  * the waiter's node is linked; the waiter unlinks all its nodes (under the
  * same locks) before it goes on, so it cannot leave while a committer holds
@@ -33,6 +45,7 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +79,18 @@ int lh_futex_wait(_Atomic uint32_t *addr, uint32_t val, long long timeout_ns)
 void lh_futex_wake(_Atomic uint32_t *addr, int n)
 {
 	(void)syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+_Atomic int lh_g_blocking;
+
+void lh_blocking_enable(void)
+{
+	if (LH_LIKELY(atomic_load(&lh_g_blocking) == 2))
+		return;
+	atomic_store(&lh_g_blocking, 1);
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+		return;         /* not registered: lh_g_blocking is 2 already (thread.c) */
+	atomic_store(&lh_g_blocking, 2);
 }
 
 static void wake(struct lh_waiter *w)
@@ -173,6 +198,7 @@ int lh_retry_park(struct lh_tx *tx)
 	}
 	if (thr->nodes_cap < tx->rn)
 		thr->nodes = lh_grow(thr->nodes, &thr->nodes_cap, sizeof(*thr->nodes), tx->rn);
+	lh_blocking_enable();
 	atomic_store_explicit(&w->state, LH_WAIT_PARKED, memory_order_relaxed);
 	for (i = 0; i < tx->rn; i++) {
 		struct lh_wnode *n = &thr->nodes[nn];

@@ -224,6 +224,8 @@ static inline void lh_publish_active(struct lh_thread *thr, uint64_t rv)
 }
 
 /* ---- retry (retry.c) ------------------------------------------------------- */
+extern _Atomic int lh_g_blocking LH_HIDDEN;     /* 0 until someone sleeps; see retry.c */
+LH_HIDDEN void lh_blocking_enable(void);
 LH_HIDDEN int lh_retry_park(struct lh_tx *tx);   /* 0, or -ETIMEDOUT */
 LH_HIDDEN void lh_retry_wake_tvar(struct lh_tvar *tv);
 LH_HIDDEN void lh_retry_detach_all(struct lh_tvar *tv);

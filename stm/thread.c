@@ -13,7 +13,9 @@
  *   - configuration from the environment (stats.c);
  *   - membarrier(PRIVATE_EXPEDITED) registration: when it works, grace
  *     periods issue the barrier and transaction starts need no fence
- *     (lh_g_fence_on_begin = 0); otherwise every start pays a fence.
+ *     (lh_g_fence_on_begin = 0) and committers fence only once some
+ *     thread has slept (retry.c); otherwise every start and every commit
+ *     pays a fence.
  */
 #include "stm_internal.h"
 
@@ -65,6 +67,8 @@ static void global_init(void)
 	lh_config_init();
 	if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
 		lh_g_fence_on_begin = 0;
+	else
+		atomic_store(&lh_g_blocking, 2);        /* committers always fence */
 	(void)pthread_key_create(&g_key, thread_exit);
 }
 

@@ -128,7 +128,8 @@ void *lh_grow(void *p, size_t *cap, size_t elem, size_t need)
  *
  * Waiting on a commit in progress: spin a little, yield a little, then block
  * on g_clock_futex.  A releaser does: store C; seq_cst fence; load
- * g_clock_waiters; if non-zero, bump g_clock_futex and wake.  A waiter does:
+ * g_clock_waiters; if non-zero, bump g_clock_futex and wake (committers skip
+ * fence and check until a thread has slept: see lh_g_blocking in retry.c).  A waiter does:
  * increment g_clock_waiters (seq_cst); load g_clock_futex; load C; sleep only
  * if C is still what it saw and the futex word still what it loaded.  Either
  * the releaser sees the waiter count, or the waiter sees the new C.  The 1 ms
@@ -154,6 +155,7 @@ uint64_t lh_clock_wait_change(uint64_t seen)
 		if (now != seen)
 			return now;
 	}
+	lh_blocking_enable();
 	for (;;) {
 		uint32_t f;
 
@@ -471,15 +473,21 @@ static uint64_t tx_commit(struct lh_tx *tx)
 		atomic_store_explicit(&w->tv->val, w->val, memory_order_release);
 	}
 	/*
-	 * Release, then the fence that pairs with a parking retrier's fence
-	 * (retry.c): either we see its waiter node, or it sees our versions.
+	 * Release.  Then, once any thread has ever slept, the fence that pairs
+	 * with a sleeper's fence (retry.c): either we see its waiter node, or
+	 * it sees our versions.  Before that, the membarrier a first sleeper
+	 * runs does the job of our fence (retry.c); the signal fence keeps the
+	 * compiler from moving the flag's load above the stores.
 	 */
 	atomic_store_explicit(&lh_g_clock, wv, memory_order_release);
-	atomic_thread_fence(memory_order_seq_cst);
-	for (w = tx->w; w < end; w++)
-		if (LH_UNLIKELY(atomic_load_explicit(&w->tv->waiters, memory_order_relaxed) != NULL))
-			lh_retry_wake_tvar(w->tv);
-	lh_clock_wake_waiters();
+	atomic_signal_fence(memory_order_seq_cst);
+	if (LH_UNLIKELY(atomic_load_explicit(&lh_g_blocking, memory_order_relaxed) != 0)) {
+		atomic_thread_fence(memory_order_seq_cst);
+		for (w = tx->w; w < end; w++)
+			if (atomic_load_explicit(&w->tv->waiters, memory_order_relaxed) != NULL)
+				lh_retry_wake_tvar(w->tv);
+		lh_clock_wake_waiters();
+	}
 	return wv;
 }
 
