@@ -1,0 +1,178 @@
+/*
+ * analyze.c - lh_analyze: the passes in order, and the small helpers they
+ * share to build findings.
+ *
+ *   names and classes (naming.c)
+ *   --levels file     -> lock levels
+ *   class order       (fix texts, --suggest-levels)
+ *   cycles + precision (pass_cycles.c)     potential-deadlock, lock-order, pruned
+ *   online findings   (pass_online.c)      deadlock, misuse, level-violation
+ *   offline levels    (pass_levels.c)      level-violation
+ *   ids + dedup       (ids.c)
+ *   suppressions      (suppress.c)         f->suppressed
+ *   baseline          (baseline.c)         f->known
+ *   statistics
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes.h"
+
+char *pass_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+const char *pass_class_key(const lh_lock *l)
+{
+	if (l->cls && l->cls->key)
+		return l->cls->key;
+	return l->name ? l->name : "?";
+}
+
+const char *pass_kind_word(uint32_t kind, int plural)
+{
+	switch (kind) {
+	case LH_LOCK_MUTEX:  return plural ? "mutexes" : "mutex";
+	case LH_LOCK_RWLOCK: return plural ? "rwlocks" : "rwlock";
+	case LH_LOCK_SPIN:   return plural ? "spinlocks" : "spinlock";
+	case LH_LOCK_MTX:    return plural ? "mtx locks" : "mtx lock";
+	default:             return plural ? "locks" : "lock";
+	}
+}
+
+lh_finding *pass_add_finding(lh_model *m, lh_kind kind, lh_process *p)
+{
+	lh_finding *nf = realloc(m->findings, (m->nfindings + 1) * sizeof(*nf));
+
+	if (!nf)
+		return NULL;
+	m->findings = nf;
+	nf = &nf[m->nfindings++];
+	memset(nf, 0, sizeof(*nf));
+	nf->kind = kind;
+	nf->count = 1;
+	nf->proc = p;
+	return nf;
+}
+
+int pass_add_event(lh_finding *f, const char *what, uint32_t tid, lh_lock *l,
+		   lh_stack *s, uint32_t mode)
+{
+	lh_fevent *ne = realloc(f->events, (f->nevents + 1) * sizeof(*ne));
+
+	if (!ne)
+		return -ENOMEM;
+	f->events = ne;
+	ne = &ne[f->nevents];
+	memset(ne, 0, sizeof(*ne));
+	ne->what = strdup(what);
+	if (!ne->what)
+		return -ENOMEM;
+	ne->thread = tid;
+	ne->lock = l;
+	ne->stack = s;
+	ne->mode = mode;
+	f->nevents++;
+	return 0;
+}
+
+int pass_add_lock(lh_finding *f, lh_lock *l)
+{
+	lh_lock **nl;
+
+	if (!l)
+		return 0;
+	for (size_t i = 0; i < f->nlocks; i++)
+		if (f->locks[i] == l)
+			return 0;
+	nl = realloc(f->locks, (f->nlocks + 1) * sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	f->locks = nl;
+	f->locks[f->nlocks++] = l;
+	return 0;
+}
+
+int pass_add_thread(lh_finding *f, lh_thread *t)
+{
+	lh_thread **nt;
+
+	if (!t)
+		return 0;
+	for (size_t i = 0; i < f->nthreads; i++)
+		if (f->threads[i] == t)
+			return 0;
+	nt = realloc(f->threads, (f->nthreads + 1) * sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	f->threads = nt;
+	f->threads[f->nthreads++] = t;
+	return 0;
+}
+
+void pass_finding_release(lh_finding *f)
+{
+	free(f->summary);
+	free(f->fix);
+	free(f->detail);
+	free(f->locks);
+	free(f->threads);
+	for (size_t i = 0; i < f->nevents; i++)
+		free(f->events[i].what);
+	free(f->events);
+	memset(f, 0, sizeof(*f));
+}
+
+static void analyze_stats(lh_model *m, uint64_t nedges)
+{
+	m->nthreads = m->nlocks = m->nevents = 0;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const lh_process *p = m->procs[i];
+		const lh_lock *l, *t;
+
+		m->nthreads += HASH_COUNT(p->threads);
+		HASH_ITER(hh, p->locks, l, t)
+			if (!l->placeholder)
+				m->nlocks++;
+		m->nevents += p->events;
+	}
+	m->nedges = nedges;
+}
+
+int lh_analyze(lh_model *m, const lh_analysis_opts *o)
+{
+	lh_order *ord = NULL;
+	uint64_t nedges = 0;
+	int rc;
+
+	rc = lh_model_name_locks(m);
+	if (!rc && o && o->levels)
+		rc = levels_apply(m, o->levels);
+	if (!rc)
+		rc = order_build(&ord, m);
+	if (!rc)
+		rc = pass_cycles(m, o, ord, &nedges);
+	if (!rc)
+		rc = pass_online(m, ord);
+	if (!rc)
+		rc = pass_levels(m);
+	if (!rc)
+		rc = ids_dedup(m);
+	if (!rc && o && o->suppressions)
+		rc = suppress_apply(m, o->suppressions);
+	if (!rc && o && o->baseline)
+		rc = baseline_apply(m, o->baseline);
+	order_free(ord);
+	analyze_stats(m, nedges);
+	return rc;
+}

@@ -1,0 +1,278 @@
+/*
+ * ids.c - stable finding ids and deduplication.
+ *
+ * An id must be the same for the same finding in another run, another
+ * build directory, with other heap addresses and after unrelated edits
+ * that move code by a few lines.  So it hashes (FNV-1a, 64 bits):
+ *   the kind name,
+ *   the class key of every lock, in the finding's order (cycles are
+ *   rotated to a canonical start by pass_cycles.c before this runs),
+ *   for every event: what it is and its code site, "function@file" with
+ *   the file reduced to its basename; a stack without symbols falls back
+ *   to "module+0xoffset" (the pc minus the module's load bias).
+ * Never addresses, line numbers, thread ids or counts.
+ *
+ * The site of a stack is its innermost frame of user code: frames in libc,
+ * libpthread, libstdc++, the loader or the shim, and C++ standard library
+ * wrappers (std::mutex::lock, __gthread_mutex_lock) are skipped, so a
+ * std::mutex cycle hashes the user's functions, not the header's.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes.h"
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME  0x100000001b3ull
+
+static uint64_t ids_fnv(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= FNV_PRIME;
+	}
+	h ^= 0;                 /* the terminator separates fields */
+	h *= FNV_PRIME;
+	return h;
+}
+
+static const char *ids_base(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+static int ids_system_frame(const lh_frame *f)
+{
+	static const char *const mods[] = {
+		"libc.so", "libc-", "libpthread", "libstdc++", "libgcc_s", "ld-linux",
+		"ld64.so", "liblockhound.so", "libdl.so",
+	};
+	static const char *const fns[] = {
+		"__gthread", "std::", "_ZNSt", "_ZSt", "__gnu_cxx::",
+	};
+	const char *mod = ids_base(f->module);
+
+	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
+		if (strncmp(mod, mods[i], strlen(mods[i])) == 0)
+			return 1;
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		if (strncmp(f->function, fns[i], strlen(fns[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Index of the frame that names the site of s, or -1. */
+static int ids_frame(const lh_process *p, lh_stack *s)
+{
+	if (!s || !s->depth)
+		return -1;
+	if (!s->frames)
+		lh_symbolize_stack((lh_process *)p, s);
+	if (!s->frames)
+		return -1;
+	for (uint32_t i = 0; i < s->depth; i++)
+		if (s->frames[i].function[0] && !ids_system_frame(&s->frames[i]))
+			return (int)i;
+	for (uint32_t i = 0; i < s->depth; i++)
+		if (s->frames[i].function[0])
+			return (int)i;
+	return -1;
+}
+
+static const lh_module *ids_module(const lh_process *p, uint64_t pc)
+{
+	for (; p; p = p->parent)
+		for (size_t i = p->nmodules; i-- > 0;)
+			if (pc >= p->modules[i].lo && pc < p->modules[i].hi)
+				return &p->modules[i];
+	return NULL;
+}
+
+static void ids_raw(const lh_process *p, const lh_stack *s, char *buf, size_t len)
+{
+	const lh_module *m = ids_module(p, s->pcs[0]);
+
+	if (m)
+		snprintf(buf, len, "%s+0x%llx", ids_base(m->path),
+			 (unsigned long long)(s->pcs[0] - m->base));
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)s->pcs[0]);
+}
+
+void ids_site(const lh_process *p, lh_stack *s, char *buf, size_t len)
+{
+	int i = ids_frame(p, s);
+
+	if (i >= 0) {
+		const lh_frame *f = &s->frames[i];
+
+		snprintf(buf, len, "%s@%s", f->function, ids_base(f->file));
+	} else if (s && s->depth) {
+		ids_raw(p, s, buf, len);
+	} else {
+		snprintf(buf, len, "-");
+	}
+}
+
+void ids_where(const lh_process *p, lh_stack *s, char *buf, size_t len)
+{
+	int i = ids_frame(p, s);
+
+	if (i >= 0) {
+		const lh_frame *f = &s->frames[i];
+
+		if (f->file[0] && f->line)
+			snprintf(buf, len, "%s:%d (%s)", ids_base(f->file), f->line, f->function);
+		else if (f->file[0])
+			snprintf(buf, len, "%s (%s)", ids_base(f->file), f->function);
+		else
+			snprintf(buf, len, "%s", f->function);
+	} else if (s && s->depth) {
+		ids_raw(p, s, buf, len);
+	} else {
+		snprintf(buf, len, "an unknown place (no stack)");
+	}
+}
+
+int ids_compute_salted(lh_finding *f, const char *salt)
+{
+	uint64_t h = ids_fnv(FNV_OFFSET, lh_kind_name(f->kind));
+	char site[1024];
+
+	if (salt)
+		h = ids_fnv(h, salt);
+	for (size_t i = 0; i < f->nlocks; i++)
+		h = ids_fnv(h, pass_class_key(f->locks[i]));
+	h = ids_fnv(h, "\x01");
+	for (size_t i = 0; i < f->nevents; i++) {
+		const lh_fevent *e = &f->events[i];
+
+		ids_site(f->proc, e->stack, site, sizeof(site));
+		h = ids_fnv(h, e->what);
+		h = ids_fnv(h, e->lock ? pass_class_key(e->lock) : "");
+		h = ids_fnv(h, site);
+	}
+	snprintf(f->id, sizeof(f->id), "%016llx", (unsigned long long)h);
+	return 0;
+}
+
+int ids_compute(lh_finding *f)
+{
+	return ids_compute_salted(f, NULL);
+}
+
+typedef struct ids_seen {
+	char            id[17];
+	size_t          at;      /* index of the kept finding */
+	UT_hash_handle  hh;
+} ids_seen;
+
+static void ids_seen_free(ids_seen *seen)
+{
+	ids_seen *s, *tmp;
+
+	HASH_ITER(hh, seen, s, tmp) {
+		HASH_DEL(seen, s);
+		free(s);
+	}
+}
+
+/* Remembers id -> at; 1 when the id was new, 0 when seen (*at is the
+ * earlier one), negative errno. */
+static int ids_note(ids_seen **seen, const char *id, size_t *at)
+{
+	ids_seen *s;
+
+	HASH_FIND_STR(*seen, id, s);
+	if (s) {
+		*at = s->at;
+		return 0;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	memcpy(s->id, id, sizeof(s->id));
+	s->at = *at;
+	HASH_ADD_STR(*seen, id, s);
+	return 1;
+}
+
+static int ids_dedup_findings(lh_model *m)
+{
+	ids_seen *seen = NULL;
+	size_t out = 0, i;
+	int rc = 0;
+
+	for (i = 0; i < m->nfindings; i++) {
+		lh_finding *f = &m->findings[i];
+		size_t at = out;
+
+		if (!f->id[0])
+			ids_compute(f);
+		rc = ids_note(&seen, f->id, &at);
+		if (rc < 0)
+			break;
+		if (rc == 0) {
+			m->findings[at].count += f->count;
+			pass_finding_release(f);
+			continue;
+		}
+		if (out != i)
+			m->findings[out] = *f;
+		out++;
+	}
+	if (rc < 0) {           /* out of memory: keep the rest unmerged */
+		memmove(&m->findings[out], &m->findings[i],
+			(m->nfindings - i) * sizeof(*m->findings));
+		out += m->nfindings - i;
+	}
+	m->nfindings = out;
+	ids_seen_free(seen);
+	return rc < 0 ? rc : 0;
+}
+
+static int ids_dedup_pruned(lh_model *m)
+{
+	ids_seen *seen = NULL;
+	size_t out = 0, i;
+	int rc = 0;
+
+	for (i = 0; i < m->npruned; i++) {
+		lh_pruned *pr = &m->pruned[i];
+		size_t at = out;
+
+		if (!pr->cycle.id[0])
+			ids_compute(&pr->cycle);
+		rc = ids_note(&seen, pr->cycle.id, &at);
+		if (rc < 0)
+			break;
+		if (rc == 0) {
+			m->pruned[at].cycle.count += pr->cycle.count;
+			free(pr->reason);
+			pass_finding_release(&pr->cycle);
+			continue;
+		}
+		if (out != i)
+			m->pruned[out] = *pr;
+		out++;
+	}
+	if (rc < 0) {
+		memmove(&m->pruned[out], &m->pruned[i], (m->npruned - i) * sizeof(*m->pruned));
+		out += m->npruned - i;
+	}
+	m->npruned = out;
+	ids_seen_free(seen);
+	return rc < 0 ? rc : 0;
+}
+
+int ids_dedup(lh_model *m)
+{
+	int rc = ids_dedup_findings(m);
+
+	if (!rc)
+		rc = ids_dedup_pruned(m);
+	return rc;
+}

@@ -1,0 +1,191 @@
+/*
+ * levels_file.c - the levels file of `--levels FILE` (the shim reads the
+ * same format from levels=FILE):
+ *
+ *   # comment
+ *   bank_lock     30        LOCKNAME LEVEL, one a line
+ *   account_lock  20
+ *
+ * LOCKNAME is matched against a lock's name, its annotation, its class
+ * name, and the symbol or annotation of its class key ("sym:X", "name:X").
+ * LEVEL is a decimal integer (negative allowed).  Every error is reported
+ * with its line ("FILE:LINE: ...") before the call fails with -EINVAL, so a
+ * user fixes all of them in one go.  A name that matches no lock of these
+ * traces is not an error: the lock may simply not have been used.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes.h"
+
+void levels_free(lh_levels_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(e[i].name);
+	free(e);
+}
+
+/* Parses one line (comment already cut off) into *e; 0 for a blank line,
+ * 1 for an entry, or a negative errno with a message written to err. */
+static int levels_line(char *s, lh_levels_entry *e, char *err, size_t errlen)
+{
+	char *save = NULL, *name, *num, *extra, *end;
+	long long v;
+
+	name = strtok_r(s, " \t\r\n", &save);
+	if (!name)
+		return 0;
+	num = strtok_r(NULL, " \t\r\n", &save);
+	extra = strtok_r(NULL, " \t\r\n", &save);
+	if (!num || extra) {
+		snprintf(err, errlen, "malformed line (expected: LOCKNAME LEVEL)");
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoll(num, &end, 10);
+	if (errno || end == num || *end) {
+		snprintf(err, errlen, "bad level '%s' for %s (expected an integer)", num, name);
+		return -EINVAL;
+	}
+	if (v == LH_NO_LEVEL) {
+		snprintf(err, errlen, "level %s for %s is out of range", num, name);
+		return -EINVAL;
+	}
+	e->name = strdup(name);
+	if (!e->name)
+		return -ENOMEM;
+	e->level = v;
+	return 1;
+}
+
+int levels_parse(const char *path, lh_levels_entry **out, size_t *nout)
+{
+	FILE *fp = fopen(path, "r");
+	lh_levels_entry *es = NULL;
+	size_t n = 0, cap = 0, len = 0;
+	char *line = NULL;
+	int lineno = 0, bad = 0, rc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (!fp) {
+		rc = -errno;
+		lh_diag("levels file %s: %s", path, strerror(errno));
+		return rc;
+	}
+	while (getline(&line, &len, fp) >= 0) {
+		lh_levels_entry e = { 0 };
+		char err[512], *hash = strchr(line, '#');
+		int r;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		r = levels_line(line, &e, err, sizeof(err));
+		if (r == -ENOMEM) {
+			rc = r;
+			break;
+		}
+		if (r < 0) {
+			lh_diag("%s:%d: %s", path, lineno, err);
+			bad = 1;
+			continue;
+		}
+		if (r == 0)
+			continue;
+		e.line = lineno;
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(es[i].name, e.name)) {
+				lh_diag("%s:%d: duplicate lock %s (first given at line %d)",
+					path, lineno, e.name, es[i].line);
+				bad = 1;
+				free(e.name);
+				e.name = NULL;
+				break;
+			}
+		if (!e.name)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			lh_levels_entry *ne = realloc(es, nc * sizeof(*ne));
+
+			if (!ne) {
+				free(e.name);
+				rc = -ENOMEM;
+				break;
+			}
+			es = ne;
+			cap = nc;
+		}
+		es[n++] = e;
+	}
+	if (!rc && ferror(fp)) {
+		lh_diag("levels file %s: read error", path);
+		rc = -EIO;
+	}
+	free(line);
+	fclose(fp);
+	if (!rc && bad)
+		rc = -EINVAL;
+	if (rc) {
+		levels_free(es, n);
+		return rc;
+	}
+	*out = es;
+	*nout = n;
+	return 0;
+}
+
+static const lh_levels_entry *levels_find(const lh_levels_entry *es, size_t n, const char *name)
+{
+	if (!name || !*name)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(es[i].name, name))
+			return &es[i];
+	return NULL;
+}
+
+static const lh_levels_entry *levels_match(const lh_levels_entry *es, size_t n, const lh_lock *l)
+{
+	const lh_levels_entry *e = levels_find(es, n, l->annotation);
+
+	if (!e)
+		e = levels_find(es, n, l->name);
+	if (!e && l->cls) {
+		const char *k = l->cls->key;
+
+		e = levels_find(es, n, l->cls->name);
+		if (!e && k && !strncmp(k, "sym:", 4))
+			e = levels_find(es, n, k + 4);
+		if (!e && k && !strncmp(k, "name:", 5))
+			e = levels_find(es, n, k + 5);
+	}
+	return e;
+}
+
+int levels_apply(lh_model *m, const char *path)
+{
+	lh_levels_entry *es;
+	size_t n;
+	int rc = levels_parse(path, &es, &n);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		lh_lock *l, *t;
+
+		HASH_ITER(hh, m->procs[i]->locks, l, t) {
+			const lh_levels_entry *e = levels_match(es, n, l);
+
+			if (!e)
+				continue;
+			l->level = e->level;
+			if (l->cls)
+				l->cls->level = e->level;
+		}
+	}
+	levels_free(es, n);
+	return 0;
+}
