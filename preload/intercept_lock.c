@@ -1,0 +1,358 @@
+/*
+ * intercept_lock.c - pthread mutexes, rwlocks, spinlocks and C11 mtx_t.
+ *
+ * Each blocking call becomes an lh_acq description (how to try, how to
+ * block) handed to acq_lock(); the real functions are called through the
+ * small adapters below.  C11 results (thrd_*) are mapped to errno values
+ * and back, so the core deals with one convention.  glibc's mtx_lock calls
+ * the mutex code internally, not through pthread_mutex_lock's PLT entry,
+ * which is why mtx_* are interposed on their own.
+ */
+#include <errno.h>
+#include <threads.h>
+
+#include "shim.h"
+
+#define CALLER __builtin_return_address(0)
+
+/* ---- pthread_mutex_t -------------------------------------------------------- */
+
+static int mutex_try(void *o) { return real_pthread_mutex_trylock(o); }
+static int mutex_block(void *o, const struct lh_acq *a) { (void)a; return real_pthread_mutex_lock(o); }
+static int mutex_timed(void *o, const struct lh_acq *a) { return real_pthread_mutex_timedlock(o, a->ts); }
+static int mutex_clock(void *o, const struct lh_acq *a) { return real_pthread_mutex_clocklock(o, a->clk, a->ts); }
+static int mutex_unlock_fn(void *o) { return real_pthread_mutex_unlock(o); }
+
+static int lock_init_common(struct lh_thread *t, void *obj, uint32_t kind, uint32_t attrs)
+{
+	struct lh_lock *lk = lock_lookup(t, obj, kind);
+
+	if (lk)
+		lock_begin_life(t, lk, kind, attrs | lock_attrs_of(kind, obj), 1, obj);
+	return 0;
+}
+
+static void lock_destroy_before(struct lh_thread *t, void *obj, uint32_t kind, void *caller)
+{
+	struct lh_lock *lk = lock_lookup(t, obj, kind);
+	uint64_t id;
+
+	if (!lk)
+		return;
+	id = atomic_load(&lk->id);
+	if (id && (atomic_load(&lk->owner) || atomic_load(&lk->readers)))
+		finding_misuse(t, LH_MIS_DESTROY_LOCKED, lk, id, 0, caller, "destroy of a locked lock");
+}
+
+static void lock_destroy_after(struct lh_thread *t, void *obj, uint32_t kind, int r, void *caller)
+{
+	struct lh_lock *lk = lock_lookup(t, obj, kind);
+
+	if (!lk)
+		return;
+	if (r == 0) {
+		lock_end_life(t, lk, obj);
+		atomic_store(&lk->destroyed, 1);
+	} else if (r != EBUSY) {
+		finding_misuse(t, LH_MIS_ERROR_RETURN, lk, atomic_load(&lk->id), r, caller,
+				"destroy returned an error");
+	}
+}
+
+LH_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+	struct lh_thread *t = shim_enter();
+	int r = REAL(pthread_mutex_init)(m, attr);
+
+	if (t && r == 0)
+		lock_init_common(t, m, LH_LOCK_MUTEX, 0);
+	return r;
+}
+
+LH_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
+{
+	struct lh_thread *t = shim_enter();
+	int r;
+
+	if (!t)
+		return REAL(pthread_mutex_destroy)(m);
+	lock_destroy_before(t, m, LH_LOCK_MUTEX, CALLER);
+	r = real_pthread_mutex_destroy(m);
+	lock_destroy_after(t, m, LH_LOCK_MUTEX, r, CALLER);
+	return r;
+}
+
+LH_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	struct lh_thread *t = shim_enter();
+	struct lh_acq a = { m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_BLOCK, mutex_try, mutex_block,
+			    0, NULL, CALLER };
+
+	if (!t)
+		return REAL(pthread_mutex_lock)(m);
+	return acq_lock(&a);
+}
+
+LH_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+	struct lh_thread *t = shim_enter();
+	struct lh_acq a = { m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_TRY, mutex_try, mutex_block,
+			    0, NULL, CALLER };
+
+	if (!t)
+		return REAL(pthread_mutex_trylock)(m);
+	return acq_lock(&a);
+}
+
+LH_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *ts)
+{
+	struct lh_thread *t = shim_enter();
+	struct lh_acq a = { m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_TIMED, mutex_try, mutex_timed,
+			    CLOCK_REALTIME, ts, CALLER };
+
+	if (!t)
+		return REAL(pthread_mutex_timedlock)(m, ts);
+	return acq_lock(&a);
+}
+
+LH_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *ts)
+{
+	struct lh_thread *t = shim_enter();
+	struct lh_acq a = { m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_TIMED, mutex_try, mutex_clock,
+			    clk, ts, CALLER };
+
+	if (!t)
+		return REAL(pthread_mutex_clocklock)(m, clk, ts);
+	return acq_lock(&a);
+}
+
+LH_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	struct lh_thread *t = shim_enter();
+
+	if (!t)
+		return REAL(pthread_mutex_unlock)(m);
+	return acq_unlock(m, LH_LOCK_MUTEX, mutex_unlock_fn, CALLER);
+}
+
+/* ---- pthread_rwlock_t ------------------------------------------------------- */
+
+static int rw_tryrd(void *o) { return real_pthread_rwlock_tryrdlock(o); }
+static int rw_trywr(void *o) { return real_pthread_rwlock_trywrlock(o); }
+static int rw_rd(void *o, const struct lh_acq *a) { (void)a; return real_pthread_rwlock_rdlock(o); }
+static int rw_wr(void *o, const struct lh_acq *a) { (void)a; return real_pthread_rwlock_wrlock(o); }
+static int rw_timedrd(void *o, const struct lh_acq *a) { return real_pthread_rwlock_timedrdlock(o, a->ts); }
+static int rw_timedwr(void *o, const struct lh_acq *a) { return real_pthread_rwlock_timedwrlock(o, a->ts); }
+static int rw_clockrd(void *o, const struct lh_acq *a) { return real_pthread_rwlock_clockrdlock(o, a->clk, a->ts); }
+static int rw_clockwr(void *o, const struct lh_acq *a) { return real_pthread_rwlock_clockwrlock(o, a->clk, a->ts); }
+static int rw_unlock_fn(void *o) { return real_pthread_rwlock_unlock(o); }
+
+LH_EXPORT int pthread_rwlock_init(pthread_rwlock_t *rw, const pthread_rwlockattr_t *attr)
+{
+	struct lh_thread *t = shim_enter();
+	int r = REAL(pthread_rwlock_init)(rw, attr);
+
+	if (t && r == 0)
+		lock_init_common(t, rw, LH_LOCK_RWLOCK, 0);
+	return r;
+}
+
+LH_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *rw)
+{
+	struct lh_thread *t = shim_enter();
+	int r;
+
+	if (!t)
+		return REAL(pthread_rwlock_destroy)(rw);
+	lock_destroy_before(t, rw, LH_LOCK_RWLOCK, CALLER);
+	r = real_pthread_rwlock_destroy(rw);
+	lock_destroy_after(t, rw, LH_LOCK_RWLOCK, r, CALLER);
+	return r;
+}
+
+#define RW_LOCK_FN(name, mode, how, tryf, blockf, clk, ts, ...) \
+	{ \
+		struct lh_thread *t = shim_enter(); \
+		struct lh_acq a = { rw, LH_LOCK_RWLOCK, mode, how, tryf, blockf, clk, ts, CALLER }; \
+		if (!t) \
+			return REAL(name)(__VA_ARGS__); \
+		return acq_lock(&a); \
+	}
+
+LH_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *rw)
+RW_LOCK_FN(pthread_rwlock_rdlock, LH_MODE_READ, LH_HOW_BLOCK, rw_tryrd, rw_rd, 0, NULL, rw)
+LH_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *rw)
+RW_LOCK_FN(pthread_rwlock_wrlock, LH_MODE_WRITE, LH_HOW_BLOCK, rw_trywr, rw_wr, 0, NULL, rw)
+LH_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *rw)
+RW_LOCK_FN(pthread_rwlock_tryrdlock, LH_MODE_READ, LH_HOW_TRY, rw_tryrd, rw_rd, 0, NULL, rw)
+LH_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *rw)
+RW_LOCK_FN(pthread_rwlock_trywrlock, LH_MODE_WRITE, LH_HOW_TRY, rw_trywr, rw_wr, 0, NULL, rw)
+LH_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *rw, const struct timespec *ts)
+RW_LOCK_FN(pthread_rwlock_timedrdlock, LH_MODE_READ, LH_HOW_TIMED, rw_tryrd, rw_timedrd, CLOCK_REALTIME, ts, rw, ts)
+LH_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *rw, const struct timespec *ts)
+RW_LOCK_FN(pthread_rwlock_timedwrlock, LH_MODE_WRITE, LH_HOW_TIMED, rw_trywr, rw_timedwr, CLOCK_REALTIME, ts, rw, ts)
+LH_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *rw, clockid_t clk, const struct timespec *ts)
+RW_LOCK_FN(pthread_rwlock_clockrdlock, LH_MODE_READ, LH_HOW_TIMED, rw_tryrd, rw_clockrd, clk, ts, rw, clk, ts)
+LH_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *rw, clockid_t clk, const struct timespec *ts)
+RW_LOCK_FN(pthread_rwlock_clockwrlock, LH_MODE_WRITE, LH_HOW_TIMED, rw_trywr, rw_clockwr, clk, ts, rw, clk, ts)
+
+LH_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
+{
+	struct lh_thread *t = shim_enter();
+
+	if (!t)
+		return REAL(pthread_rwlock_unlock)(rw);
+	return acq_unlock(rw, LH_LOCK_RWLOCK, rw_unlock_fn, CALLER);
+}
+
+/* ---- pthread_spinlock_t ----------------------------------------------------- */
+
+static int spin_try_fn(void *o) { return real_pthread_spin_trylock(o); }
+static int spin_block_fn(void *o, const struct lh_acq *a) { (void)a; return real_pthread_spin_lock(o); }
+static int spin_unlock_fn(void *o) { return real_pthread_spin_unlock(o); }
+
+LH_EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
+{
+	struct lh_thread *t = shim_enter();
+	int r = REAL(pthread_spin_init)(s, pshared);
+
+	if (t && r == 0)
+		lock_init_common(t, (void *)s, LH_LOCK_SPIN, pshared == PTHREAD_PROCESS_SHARED ? LH_ATTR_PSHARED : 0);
+	return r;
+}
+
+LH_EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
+{
+	struct lh_thread *t = shim_enter();
+	int r;
+
+	if (!t)
+		return REAL(pthread_spin_destroy)(s);
+	lock_destroy_before(t, (void *)s, LH_LOCK_SPIN, CALLER);
+	r = real_pthread_spin_destroy(s);
+	lock_destroy_after(t, (void *)s, LH_LOCK_SPIN, r, CALLER);
+	return r;
+}
+
+LH_EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
+{
+	struct lh_thread *t = shim_enter();
+	struct lh_acq a = { (void *)s, LH_LOCK_SPIN, LH_MODE_WRITE, LH_HOW_BLOCK, spin_try_fn, spin_block_fn,
+			    0, NULL, CALLER };
+
+	if (!t)
+		return REAL(pthread_spin_lock)(s);
+	return acq_lock(&a);
+}
+
+LH_EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
+{
+	struct lh_thread *t = shim_enter();
+	struct lh_acq a = { (void *)s, LH_LOCK_SPIN, LH_MODE_WRITE, LH_HOW_TRY, spin_try_fn, spin_block_fn,
+			    0, NULL, CALLER };
+
+	if (!t)
+		return REAL(pthread_spin_trylock)(s);
+	return acq_lock(&a);
+}
+
+LH_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
+{
+	struct lh_thread *t = shim_enter();
+
+	if (!t)
+		return REAL(pthread_spin_unlock)(s);
+	return acq_unlock((void *)s, LH_LOCK_SPIN, spin_unlock_fn, CALLER);
+}
+
+/* ---- C11 mtx_t -------------------------------------------------------------- */
+
+static int c11_to_errno(int r)
+{
+	switch (r) {
+	case thrd_success: return 0;
+	case thrd_busy: return EBUSY;
+	case thrd_timedout: return ETIMEDOUT;
+	case thrd_nomem: return ENOMEM;
+	default: return EINVAL;
+	}
+}
+
+static int c11_from_errno(int e)
+{
+	switch (e) {
+	case 0: return thrd_success;
+	case EBUSY: return thrd_busy;
+	case ETIMEDOUT: return thrd_timedout;
+	case ENOMEM: return thrd_nomem;
+	default: return thrd_error;
+	}
+}
+
+static int mtx_try_fn(void *o) { return c11_to_errno(real_mtx_trylock(o)); }
+static int mtx_block_fn(void *o, const struct lh_acq *a) { (void)a; return c11_to_errno(real_mtx_lock(o)); }
+static int mtx_timed_fn(void *o, const struct lh_acq *a) { return c11_to_errno(real_mtx_timedlock(o, a->ts)); }
+static int mtx_unlock_fn(void *o) { return c11_to_errno(real_mtx_unlock(o)); }
+
+LH_EXPORT int mtx_init(mtx_t *m, int type)
+{
+	struct lh_thread *t = shim_enter();
+	int r = REAL(mtx_init)(m, type);
+
+	if (t && r == thrd_success)
+		lock_init_common(t, m, LH_LOCK_MTX, (type & mtx_timed) ? LH_ATTR_TIMED : 0);
+	return r;
+}
+
+LH_EXPORT void mtx_destroy(mtx_t *m)
+{
+	struct lh_thread *t = shim_enter();
+
+	if (!t) {
+		REAL(mtx_destroy)(m);
+		return;
+	}
+	lock_destroy_before(t, m, LH_LOCK_MTX, CALLER);
+	real_mtx_destroy(m);
+	lock_destroy_after(t, m, LH_LOCK_MTX, 0, CALLER);
+}
+
+LH_EXPORT int mtx_lock(mtx_t *m)
+{
+	struct lh_thread *t = shim_enter();
+	struct lh_acq a = { m, LH_LOCK_MTX, LH_MODE_WRITE, LH_HOW_BLOCK, mtx_try_fn, mtx_block_fn, 0, NULL, CALLER };
+
+	if (!t)
+		return REAL(mtx_lock)(m);
+	return c11_from_errno(acq_lock(&a));
+}
+
+LH_EXPORT int mtx_trylock(mtx_t *m)
+{
+	struct lh_thread *t = shim_enter();
+	struct lh_acq a = { m, LH_LOCK_MTX, LH_MODE_WRITE, LH_HOW_TRY, mtx_try_fn, mtx_block_fn, 0, NULL, CALLER };
+
+	if (!t)
+		return REAL(mtx_trylock)(m);
+	return c11_from_errno(acq_lock(&a));
+}
+
+LH_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict ts)
+{
+	struct lh_thread *t = shim_enter();
+	struct lh_acq a = { m, LH_LOCK_MTX, LH_MODE_WRITE, LH_HOW_TIMED, mtx_try_fn, mtx_timed_fn,
+			    CLOCK_REALTIME, ts, CALLER };
+
+	if (!t)
+		return REAL(mtx_timedlock)(m, ts);
+	return c11_from_errno(acq_lock(&a));
+}
+
+LH_EXPORT int mtx_unlock(mtx_t *m)
+{
+	struct lh_thread *t = shim_enter();
+
+	if (!t)
+		return REAL(mtx_unlock)(m);
+	return c11_from_errno(acq_unlock(m, LH_LOCK_MTX, mtx_unlock_fn, CALLER));
+}
