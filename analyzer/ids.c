@@ -10,6 +10,9 @@
  *   for every event: what it is and its code site, "function@file" with
  *   the file reduced to its basename; a stack without symbols falls back
  *   to "module+0xoffset" (the pc minus the module's load bias).
+ * A cycle that repeats one pattern (n locks of one class, every edge taken
+ * at the same two sites) hashes one period of it, so the 2-, 3- and
+ * 8-account cycles of a bank transfer are one finding with a count.
  * Never addresses, line numbers, thread ids or counts.
  *
  * The site of a stack is its innermost frame of user code: frames in libc,
@@ -137,17 +140,70 @@ void ids_where(const lh_process *p, lh_stack *s, char *buf, size_t len)
 	}
 }
 
+/* Key of edge i of a cycle finding (lock i, its two events). */
+static char *ids_edge_key(const lh_finding *f, size_t i)
+{
+	char hs[1024], as[1024];
+
+	ids_site(f->proc, f->events[2 * i].stack, hs, sizeof(hs));
+	ids_site(f->proc, f->events[2 * i + 1].stack, as, sizeof(as));
+	return pass_printf("%s\x1f%s\x1f%s\x1f%s\x1f%s", pass_class_key(f->locks[i]),
+			   f->events[2 * i].what, hs, f->events[2 * i + 1].what, as);
+}
+
+/* The number of edges that describe a cycle finding: its smallest period.
+ * Two accounts locked (from, to) in both directions and three accounts in
+ * a ring are the same pattern: one class, the same two sites on every
+ * edge, so they hash alike and merge. */
+static size_t ids_period(const lh_finding *f)
+{
+	size_t n = f->nlocks, period = n;
+	char **keys;
+
+	if (n < 2 || f->nevents != 2 * n ||
+	    (f->kind != LH_KIND_POTENTIAL_DEADLOCK && f->kind != LH_KIND_LOCK_ORDER))
+		return n;
+	keys = calloc(n, sizeof(*keys));
+	if (!keys)
+		return n;
+	for (size_t i = 0; i < n; i++)
+		if (!(keys[i] = ids_edge_key(f, i)))
+			goto out;
+	for (size_t p = 1; p < n; p++) {
+		size_t i;
+
+		if (n % p)
+			continue;
+		for (i = p; i < n && !strcmp(keys[i], keys[i - p]); i++)
+			;
+		if (i == n) {
+			period = p;
+			break;
+		}
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	return period;
+}
+
 int ids_compute_salted(lh_finding *f, const char *salt)
 {
 	uint64_t h = ids_fnv(FNV_OFFSET, lh_kind_name(f->kind));
+	size_t period = ids_period(f), nlocks = f->nlocks, nevents = f->nevents;
 	char site[1024];
 
+	if (period < nlocks) {
+		nlocks = period;
+		nevents = 2 * period;
+	}
 	if (salt)
 		h = ids_fnv(h, salt);
-	for (size_t i = 0; i < f->nlocks; i++)
+	for (size_t i = 0; i < nlocks; i++)
 		h = ids_fnv(h, pass_class_key(f->locks[i]));
 	h = ids_fnv(h, "\x01");
-	for (size_t i = 0; i < f->nevents; i++) {
+	for (size_t i = 0; i < nevents; i++) {
 		const lh_fevent *e = &f->events[i];
 
 		ids_site(f->proc, e->stack, site, sizeof(site));
