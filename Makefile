@@ -113,7 +113,7 @@ $(STM_SO): $(STM_OBJ)
 $(BUILD)/tests/%: tests/unit/%.c $(CORELIB) $(STM_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC        $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(CORELIB) $(STM_A) $(HOST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Itests/unit -Ianalyzer -Ireport -o $@ $< $(CORELIB) $(STM_A) $(HOST_LIBS)
 
 # Scenario programs: built without optimisation so every lock call and frame
 # is where the source says; -rdynamic so global lock symbols are visible.
