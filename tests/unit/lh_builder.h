@@ -21,7 +21,7 @@
 
 #include "../../analyzer/passes.h"
 
-static void *b_alloc(size_t n)
+static inline void *b_alloc(size_t n)
 {
 	void *p = calloc(1, n ? n : 1);
 
@@ -30,7 +30,7 @@ static void *b_alloc(size_t n)
 	return p;
 }
 
-static char *b_strdup(const char *s)
+static inline char *b_strdup(const char *s)
 {
 	char *d = strdup(s);
 
@@ -39,7 +39,7 @@ static char *b_strdup(const char *s)
 	return d;
 }
 
-static lh_process *b_proc(lh_model *m)
+static inline lh_process *b_proc(lh_model *m)
 {
 	lh_process *p = b_alloc(sizeof(*p));
 	lh_process **np = realloc(m->procs, (m->nprocs + 1) * sizeof(*np));
@@ -52,7 +52,7 @@ static lh_process *b_proc(lh_model *m)
 	return p;
 }
 
-static lh_thread *b_thread(lh_process *p, uint32_t tid, uint32_t parent, uint32_t pseg)
+static inline lh_thread *b_thread(lh_process *p, uint32_t tid, uint32_t parent, uint32_t pseg)
 {
 	lh_thread *t = b_alloc(sizeof(*t));
 
@@ -64,7 +64,7 @@ static lh_thread *b_thread(lh_process *p, uint32_t tid, uint32_t parent, uint32_
 	return t;
 }
 
-static lh_lock *b_lock_kind(lh_process *p, uint64_t id, const char *name, uint32_t kind,
+static inline lh_lock *b_lock_kind(lh_process *p, uint64_t id, const char *name, uint32_t kind,
 			    uint32_t attrs)
 {
 	lh_lock *l = b_alloc(sizeof(*l));
@@ -81,14 +81,14 @@ static lh_lock *b_lock_kind(lh_process *p, uint64_t id, const char *name, uint32
 	return l;
 }
 
-static lh_lock *b_lock(lh_process *p, uint64_t id, const char *name)
+static inline lh_lock *b_lock(lh_process *p, uint64_t id, const char *name)
 {
 	return b_lock_kind(p, id, name, LH_LOCK_MUTEX, 0);
 }
 
 /* A one-frame stack at function fn in file (module "prog"); the same id
  * returns the same stack. */
-static lh_stack *b_stack(lh_process *p, uint64_t id, const char *fn, const char *file)
+static inline lh_stack *b_stack(lh_process *p, uint64_t id, const char *fn, const char *file)
 {
 	lh_stack *s;
 
@@ -111,7 +111,7 @@ static lh_stack *b_stack(lh_process *p, uint64_t id, const char *fn, const char 
 }
 
 /* b_dep(p, tid, seg, lock, stack, mode, nheld, {lock, stack, mode}...) */
-static lh_dep *b_dep(lh_process *p, uint32_t tid, uint32_t seg, lh_lock *l, lh_stack *s,
+static inline lh_dep *b_dep(lh_process *p, uint32_t tid, uint32_t seg, lh_lock *l, lh_stack *s,
 		     uint32_t mode, uint32_t nheld, ...)
 {
 	lh_dep *nd = realloc(p->deps, (p->ndeps + 1) * sizeof(*nd));
@@ -142,7 +142,7 @@ static lh_dep *b_dep(lh_process *p, uint32_t tid, uint32_t seg, lh_lock *l, lh_s
 	return nd;
 }
 
-static void b_join(lh_process *p, uint32_t joiner, uint32_t jseg, uint32_t joined, uint32_t dseg)
+static inline void b_join(lh_process *p, uint32_t joiner, uint32_t jseg, uint32_t joined, uint32_t dseg)
 {
 	lh_join *nj = realloc(p->joins, (p->njoins + 1) * sizeof(*nj));
 
@@ -153,7 +153,7 @@ static void b_join(lh_process *p, uint32_t joiner, uint32_t jseg, uint32_t joine
 }
 
 /* Findings of one kind that are not suppressed. */
-static size_t b_count(const lh_model *m, lh_kind k)
+static inline size_t b_count(const lh_model *m, lh_kind k)
 {
 	size_t n = 0;
 
@@ -163,7 +163,7 @@ static size_t b_count(const lh_model *m, lh_kind k)
 	return n;
 }
 
-static const lh_finding *b_first(const lh_model *m, lh_kind k)
+static inline const lh_finding *b_first(const lh_model *m, lh_kind k)
 {
 	for (size_t i = 0; i < m->nfindings; i++)
 		if (m->findings[i].kind == k)
@@ -171,7 +171,7 @@ static const lh_finding *b_first(const lh_model *m, lh_kind k)
 	return NULL;
 }
 
-static int b_analyze(lh_model *m)
+static inline int b_analyze(lh_model *m)
 {
 	lh_analysis_opts o = { 0 };
 
