@@ -39,14 +39,20 @@ static void cli_title(lh_model *m)
 	t = malloc(n + 1);
 	if (!t)
 		return;
-	t[0] = '\0';
+	n = 0;
 	for (uint32_t i = 0; i < p->argc; i++) {
+		size_t l = strlen(p->argv[i]);
+
 		if (i)
-			strcat(t, " ");
-		strcat(t, p->argv[i]);
+			t[n++] = ' ';
+		memcpy(t + n, p->argv[i], l);
+		n += l;
 	}
-	if (p->argc == 0)
-		strcpy(t, p->exe);
+	if (p->argc == 0) {
+		memcpy(t, p->exe, strlen(p->exe));
+		n = strlen(p->exe);
+	}
+	t[n] = '\0';
 	m->title = t;
 }
 

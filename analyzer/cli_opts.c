@@ -146,7 +146,7 @@ int cli_check_shim_opt(const char *kv)
 		const shim_opt *o = &shim_opts[i];
 		const char *val = eq + 1;
 
-		if (strlen(o->name) != (size_t)(eq - kv) || strncmp(o->name, kv, (size_t)(eq - kv)))
+		if (strlen(o->name) != (size_t)(eq - kv) || strncmp(o->name, kv, (size_t)(eq - kv)) != 0)
 			continue;
 		if (!strcmp(o->type, "bool"))
 			return (!strcmp(val, "0") || !strcmp(val, "1")) ? 0 : -EINVAL;
@@ -232,8 +232,8 @@ int cli_parse(lh_cli *c, int is_run, int argc, char **argv)
 	if (c->nargs == 0)
 		return cli_bad("%s", is_run ? "run: which PROGRAM? (lockhound run [OPTIONS] [--] PROGRAM [ARGS...])"
 					    : "report: which traces? (lockhound report [OPTIONS] TRACE_OR_DIR...)");
-	if (!is_run && strcmp(c->format, "text") && strcmp(c->format, "json") &&
-	    strcmp(c->format, "sarif") && strcmp(c->format, "html"))
+	if (!is_run && strcmp(c->format, "text") != 0 && strcmp(c->format, "json") != 0 &&
+	    strcmp(c->format, "sarif") != 0 && strcmp(c->format, "html") != 0)
 		return cli_bad("--format must be text, json, sarif or html, not '%s'", c->format);
 	return 0;
 }

@@ -126,12 +126,16 @@ static char *kv_join(const kvlist *l)
 	s = malloc(len);
 	if (!s)
 		return NULL;
-	s[0] = '\0';
+	len = 0;
 	for (size_t i = 0; i < l->n; i++) {
+		size_t k = strlen(l->kv[i]);
+
 		if (i)
-			strcat(s, ":");
-		strcat(s, l->kv[i]);
+			s[len++] = ':';
+		memcpy(s + len, l->kv[i], k);
+		len += k;
 	}
+	s[len] = '\0';
 	return s;
 }
 

@@ -107,26 +107,32 @@ static void finding_free(lh_finding *f)
 
 static void process_free(lh_process *p)
 {
-	lh_thread *t, *tt;
-	lh_lock *l, *lt;
-	lh_stack *s, *st;
+	lh_thread *t = p->threads, *tt;
+	lh_lock *l = p->locks, *lt;
+	lh_stack *s = p->stacks, *st;
 	lh_online *on = p->online;
 
 	lh_symbolize_free(p);
-	HASH_ITER(hh, p->threads, t, tt) {
-		HASH_DEL(p->threads, t);
+	/* HASH_CLEAR frees each table; the items' next links stay valid */
+	HASH_CLEAR(hh, p->threads);
+	for (; t; t = tt) {
+		tt = t->hh.next;
 		free(t->name);
 		free(t);
 	}
-	HASH_ITER(hh, p->locks, l, lt) {
-		HASH_DEL(p->locks, l);
+	HASH_CLEAR(hh, p->locks);
+	for (; l; l = lt) {
+		lt = l->hh.next;
 		free(l->name);
 		free(l->annotation);
 		free(l);
 	}
-	HASH_ITER(hh, p->stacks, s, st) {
-		HASH_DEL(p->stacks, s);
+	HASH_CLEAR(hh, p->stacks);
+	for (; s; s = st) {
+		st = s->hh.next;
 		free(s->frames);
+		if (s->pcs != (uint64_t *)(s + 1))
+			free(s->pcs);       /* built by hand, e.g. in a unit test */
 		free(s);
 	}
 	for (size_t i = 0; i < p->ndeps; i++)
@@ -157,13 +163,14 @@ static void process_free(lh_process *p)
 
 void lh_model_free(lh_model *m)
 {
-	lh_class *c, *ct;
+	lh_class *c = m->classes, *ct;
 
 	for (size_t i = 0; i < m->nprocs; i++)
 		process_free(m->procs[i]);
 	free(m->procs);
-	HASH_ITER(hh, m->classes, c, ct) {
-		HASH_DEL(m->classes, c);
+	HASH_CLEAR(hh, m->classes);
+	for (; c; c = ct) {
+		ct = c->hh.next;
 		free(c->key);
 		free(c->name);
 		free(c);

@@ -203,9 +203,7 @@ int lh_model_name_locks(lh_model *m)
 {
 	for (size_t i = 0; i < m->nprocs; i++) {
 		lh_process *p = m->procs[i];
-		lh_lock *l, *t;
-
-		HASH_ITER(hh, p->locks, l, t) {
+		for (lh_lock *l = p->locks; l; l = l->hh.next) {
 			int rc = naming_lock(m, p, l);
 
 			if (rc)

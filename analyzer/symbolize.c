@@ -15,6 +15,7 @@
  * is attributed to the caller's line, not the next one.
  */
 #include <dlfcn.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <gelf.h>
@@ -30,7 +31,7 @@ typedef struct sym_str {
 } sym_str;
 
 typedef struct sym_pc {
-	uint64_t       key[2];             /* pc, ret */
+	uint64_t       key;                /* pc << 1 | ret (user pcs < 2^63) */
 	lh_frame       f;
 	UT_hash_handle hh;
 } sym_pc;
@@ -141,6 +142,7 @@ static char *sym_demangle(const char *name)
 		free(out);
 		return NULL;
 	}
+	// cppcheck-suppress returnDanglingLifetime ; status is only an out parameter
 	return out;
 }
 
@@ -160,11 +162,40 @@ static const lh_module *sym_module_of(const lh_process *p, uint64_t pc)
 	return NULL;
 }
 
+/* Source line of addr when libdwfl found none: objects without
+ * .debug_aranges (clang does not emit it) defeat dwfl_module_getsrc in
+ * elfutils 0.188, so walk the compilation units and ask the one whose
+ * ranges hold the address. */
+static const char *sym_line_by_cu(Dwfl_Module *mod, uint64_t addr, int *line)
+{
+	Dwarf_Addr bias = 0;
+	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	if (!dw)
+		return NULL;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+
+		if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_haspc(&cu, addr - bias) == 1) {
+			Dwarf_Line *l = dwarf_getsrc_die(&cu, addr - bias);
+			const char *file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+
+			if (file && dwarf_lineno(l, line) == 0)
+				return file;
+			return NULL;
+		}
+		off = next;
+	}
+	return NULL;
+}
+
 int lh_symbolize_pc(lh_process *p, uint64_t pc, int ret, lh_frame *f)
 {
 	lh_process *o = sym_owner(p);
 	sym_state *st = sym_get(o);
-	uint64_t key[2] = { pc, ret ? 1u : 0u };
+	uint64_t key = pc << 1 | (ret ? 1u : 0u);
 	uint64_t addr = ret && pc ? pc - 1 : pc;
 	const lh_module *lm;
 	sym_pc *e = NULL;
@@ -175,7 +206,7 @@ int lh_symbolize_pc(lh_process *p, uint64_t pc, int ret, lh_frame *f)
 	f->line = 0;
 	if (!st)
 		return -ENOMEM;
-	HASH_FIND(hh, st->pcs, key, sizeof(key), e);
+	HASH_FIND(hh, st->pcs, &key, sizeof(key), e);
 	if (e) {
 		*f = e->f;
 		return 0;
@@ -200,20 +231,19 @@ int lh_symbolize_pc(lh_process *p, uint64_t pc, int ret, lh_frame *f)
 				f->function = sym_intern(st, dm ? dm : fn);
 				free(dm);
 			}
-			if (ln) {
-				int line = 0;
-				const char *file = dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL);
+			int line = 0;
+			const char *file = ln ? dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL)
+					      : sym_line_by_cu(mod, addr, &line);
 
-				if (file) {
-					f->file = sym_intern(st, file);
-					f->line = line;
-				}
+			if (file) {
+				f->file = sym_intern(st, file);
+				f->line = line;
 			}
 		}
 	}
 	e = calloc(1, sizeof(*e));
 	if (e) {
-		memcpy(e->key, key, sizeof(key));
+		e->key = key;
 		e->f = *f;
 		HASH_ADD(hh, st->pcs, key, sizeof(e->key), e);
 	}
@@ -293,9 +323,7 @@ int lh_symbolize_model(lh_model *m)
 
 	for (size_t i = 0; i < m->nprocs; i++) {
 		lh_process *p = m->procs[i];
-		lh_stack *s, *t;
-
-		HASH_ITER(hh, p->stacks, s, t)
+		for (lh_stack *s = p->stacks; s; s = s->hh.next)
 			if (lh_symbolize_stack(p, s))
 				rc = -ENOMEM;
 	}
@@ -337,17 +365,22 @@ const char *lh_symbol_for_data(lh_process *p, uint64_t addr)
 void lh_symbolize_free(lh_process *p)
 {
 	sym_state *st = p->dwfl;
-	sym_str *s, *st2;
-	sym_pc *e, *et;
+	sym_str *s, *s2;
+	sym_pc *e, *e2;
 
 	if (!st)
 		return;
-	HASH_ITER(hh, st->pcs, e, et) {
-		HASH_DEL(st->pcs, e);
+	/* HASH_CLEAR frees the table, the items' next links stay valid */
+	e = st->pcs;
+	HASH_CLEAR(hh, st->pcs);
+	for (; e; e = e2) {
+		e2 = e->hh.next;
 		free(e);
 	}
-	HASH_ITER(hh, st->strs, s, st2) {
-		HASH_DEL(st->strs, s);
+	s = st->strs;
+	HASH_CLEAR(hh, st->strs);
+	for (; s; s = s2) {
+		s2 = s->hh.next;
 		free(s);
 	}
 	if (st->dwfl)

@@ -402,7 +402,7 @@ static int rec_dep(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 	NEED(lh_rec_dep);
 	if ((size - sizeof(*dr)) / sizeof(lh_dep_held) < dr->nheld)
 		return reader_fail(r, off, "DEP record shorter than its held set");
-	if (reader_grow(&r->raw_deps, &r->cap_raw_deps, r->nraw_deps, sizeof(*r->raw_deps)))
+	if (reader_grow(&r->raw_deps, &r->cap_raw_deps, r->nraw_deps, sizeof(const lh_rec_dep *)))
 		return -ENOMEM;
 	r->raw_deps[r->nraw_deps++] = dr;
 	reader_seen_seg(r->p, dr->tid, dr->seg);
@@ -416,7 +416,7 @@ static int rec_finding(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 	NEED(lh_rec_finding);
 	if ((size - sizeof(*fr)) / sizeof(lh_finding_part) < fr->nparts)
 		return reader_fail(r, off, "FINDING record shorter than its parts");
-	if (reader_grow(&r->raw_find, &r->cap_raw_find, r->nraw_find, sizeof(*r->raw_find)))
+	if (reader_grow(&r->raw_find, &r->cap_raw_find, r->nraw_find, sizeof(const lh_rec_finding *)))
 		return -ENOMEM;
 	r->raw_find[r->nraw_find++] = fr;
 	return 0;
@@ -528,13 +528,13 @@ static int reader_block(reader *r, size_t boff, const uint8_t *pl, uint32_t len)
 	return 0;
 }
 
-static int reader_walk(reader *r)
+/* 0 when the file header is ours, else the diagnosed -EBADMSG. */
+static int reader_header(reader *r)
 {
 	const lh_file_header *fh = (const void *)r->base;
-	size_t off;
 	char msg[160];
 
-	if (r->len < sizeof(*fh) || memcmp(fh->magic, LH_TRACE_MAGIC, 8) != 0)
+	if (!fh || r->len < sizeof(*fh) || memcmp(fh->magic, LH_TRACE_MAGIC, 8) != 0)
 		return reader_fail(r, 0, "not a lockhound trace (bad file magic)");
 	if (fh->version != LH_TRACE_VERSION) {
 		snprintf(msg, sizeof(msg), "trace format version %u, this lockhound reads version %u",
@@ -543,6 +543,15 @@ static int reader_walk(reader *r)
 	}
 	if (fh->header_size < sizeof(*fh) || fh->header_size > r->len || fh->header_size % LH_TRACE_ALIGN)
 		return reader_fail(r, 12, "bad file header size");
+	return 0;
+}
+
+static int reader_walk(reader *r)
+{
+	const lh_file_header *fh = (const void *)r->base;
+	size_t off;
+	char msg[160];
+
 	off = fh->header_size;
 	while (off < r->len) {
 		const lh_block_header *bh = (const void *)(r->base + off);
@@ -665,21 +674,20 @@ static int reader_resolve_findings(reader *r)
 
 static void reader_resolve_threads(lh_process *p)
 {
-	lh_thread *t, *tt;
-
-	HASH_ITER(hh, p->threads, t, tt)
+	for (lh_thread *t = p->threads; t; t = t->hh.next)
 		t->created_at = lh_stack_find(p, t->create_stack);
 }
 
 /* Re-points a forked child's placeholder locks at the parent's locks. */
 static void reader_adopt(lh_process *p)
 {
-	lh_lock *l, *lt;
 	lh_online *on = p->online;
+	lh_lock *l, *lt;
 
-	HASH_ITER(hh, p->locks, l, lt) {
+	for (l = p->locks; l; l = lt) {
 		lh_lock *real;
 
+		lt = l->hh.next;
 		if (!l->placeholder || l->id >= p->fork_lock_id)
 			continue;
 		real = lh_lock_find(p->parent, l->id);
@@ -784,15 +792,14 @@ int lh_read_trace(lh_model *m, const char *path)
 	r.base = map;
 	r.len = len;
 	fh = map;
-	if (len < sizeof(*fh) || memcmp(fh->magic, LH_TRACE_MAGIC, 8) != 0 ||
-	    fh->version != LH_TRACE_VERSION) {
-		/* foreign file: nothing to keep */
-		rc = reader_walk(&r);
+	rc = reader_header(&r);
+	if (rc) {
+		/* foreign file, other version: nothing to keep */
 		if (map)
 			munmap(map, len);
-		return rc ? rc : -EBADMSG;
+		return rc;
 	}
-	np = realloc(m->procs, (m->nprocs + 1) * sizeof(*np));
+	np = realloc(m->procs, (m->nprocs + 1) * sizeof(lh_process *));
 	r.p = calloc(1, sizeof(*r.p));
 	if (np)
 		m->procs = np;
@@ -811,7 +818,7 @@ int lh_read_trace(lh_model *m, const char *path)
 	r.p->exe = strdup("");
 	m->procs[m->nprocs++] = r.p;
 	if (!r.p->trace_path || !r.p->exe)
-		return -ENOMEM;
+		return -ENOMEM;     // cppcheck-suppress memleak ; r.p belongs to m->procs
 
 	rc = reader_walk(&r);
 	rc2 = reader_resolve_deps(&r);

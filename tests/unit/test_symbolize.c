@@ -123,14 +123,22 @@ int main(void)
 	tap_ok(!strcmp(f.function, "known_caller"), "return address -> function known_caller (%s)", f.function);
 	tap_ok(strstr(f.file, "test_symbolize.c") != NULL, "file is this file (%s)", f.file);
 	tap_ok(f.line == call_line, "line of the call (%d, want %d)", f.line, call_line);
-	tap_ok(!strcmp(f.module, "test_symbolize"), "module basename (%s)", f.module);
+	{
+		char exe[4096];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		const char *base;
+
+		exe[n > 0 ? n : 0] = '\0';
+		base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+		tap_ok(!strcmp(f.module, base), "module basename (%s)", f.module);
+	}
 	lh_symbolize_pc(p, ra, 1, &g);
 	tap_ok(g.function == f.function && g.line == f.line, "second lookup comes from the cache");
 
 	lh_symbolize_pc(p, (uint64_t)(uintptr_t)&return_address, 0, &f);
 	tap_ok(!strcmp(f.function, "return_address"), "exact pc (first frame) -> return_address (%s)", f.function);
 
-	lh_symbolize_pc(p, (uint64_t)(uintptr_t)&strlen, 0, &f);
+	lh_symbolize_pc(p, (uint64_t)(uintptr_t)&getpid, 0, &f);   /* not intercepted by ASan */
 	tap_ok(strncmp(f.module, "libc.so", 7) == 0, "a libc pc is in module libc (%s)", f.module);
 
 	sym = lh_symbol_for_data(p, (uint64_t)(uintptr_t)&test_global_lock);
