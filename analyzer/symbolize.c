@@ -227,7 +227,15 @@ int lh_symbolize_pc(lh_process *p, uint64_t pc, int ret, lh_frame *f)
 				f->module = sym_intern(st, sym_basename(mname));
 			if (fn) {
 				char *dm = sym_demangle(fn);
+				char plain[512];
+				const char *at = strchr(fn, '@');
 
+				/* "__libc_start_main@@GLIBC_2.34" -> "__libc_start_main" */
+				if (!dm && at && (size_t)(at - fn) < sizeof(plain)) {
+					memcpy(plain, fn, (size_t)(at - fn));
+					plain[at - fn] = '\0';
+					fn = plain;
+				}
 				f->function = sym_intern(st, dm ? dm : fn);
 				free(dm);
 			}
