@@ -186,7 +186,7 @@ int rep_graph_svg(FILE *out, void *gvcp, const rep_graph *g, const char *prefix)
 	graph_set(G, "ranksep", "0.6");
 	snprintf(name, sizeof(name), "%s-g", prefix);
 	graph_set(G, "id", name);
-	nodes = calloc(g->nnodes ? g->nnodes : 1, sizeof(*nodes));
+	nodes = calloc(g->nnodes ? g->nnodes : 1, sizeof(*nodes)); /* NOLINT(bugprone-sizeof-expression) */
 	if (!nodes) {
 		err = -ENOMEM;
 		goto out;
