@@ -11,6 +11,7 @@
 # Switches: V=1 (show commands), CC=clang, SANITIZE=address (ASan+UBSan on the
 # analyzer, the STM and the unit tests; never on the preloaded shim).
 
+SHELL      := bash
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
