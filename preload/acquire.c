@@ -39,7 +39,8 @@ static inline uint64_t acq_chain(const struct lh_thread *t)
 	return t->nheld ? t->held[t->nheld - 1].chain : LH_CHAIN_SEED;
 }
 
-void acq_held_push(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint64_t stack)
+static inline __attribute__((always_inline)) void held_push(struct lh_thread *t, struct lh_lock *lk,
+		uint64_t id, uint32_t mode, uint64_t stack, uint64_t chain)
 {
 	struct lh_held *h;
 	int64_t level;
@@ -48,7 +49,7 @@ void acq_held_push(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_
 		return;       /* out of memory: said once; this hold is not tracked */
 	level = atomic_load_explicit(&lk->level, memory_order_relaxed);
 	h = &t->held[t->nheld];
-	h->chain = chain_mix(acq_chain(t), id, mode);
+	h->chain = chain;
 	h->lk = lk;
 	h->id = id;
 	h->stack = stack;
@@ -58,6 +59,11 @@ void acq_held_push(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_
 	if (LH_UNLIKELY(level != LH_NO_LEVEL))
 		t->nleveled++;
 	t->nheld++;
+}
+
+void acq_held_push(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint64_t stack)
+{
+	held_push(t, lk, id, mode, stack, chain_mix(acq_chain(t), id, mode));
 }
 
 void acq_held_remove(struct lh_thread *t, int i)
@@ -196,9 +202,9 @@ static void acq_self_deadlock(struct lh_thread *t, struct lh_lock *lk, uint64_t 
 			lh_say("  first locked at:", NULL);
 			finding_print_stack(t->held[hi].stack);
 		}
-		shim_flush_everything();
 		if (lh_opt.halt_on_deadlock)
 			finding_halt();
+		shim_flush_everything(0);
 	}
 	lh_in_shim = 0;
 }
@@ -217,6 +223,35 @@ int acq_lock(struct lh_acq *a)
 		return acq_real(a);
 	id = lock_live_id(t, lk, a->kind, a->obj);
 	t->lock_ops++;
+
+	/* the common case: blocking request, not held by us, no levels, chain
+	 * already seen, lock free */
+	if (LH_LIKELY(a->how == LH_HOW_BLOCK && (t->nleveled | t->in_many) == 0 &&
+		      atomic_load_explicit(&lk->owner, memory_order_relaxed) != t &&
+		      atomic_load_explicit(&lk->readers, memory_order_relaxed) == 0 &&
+		      atomic_load_explicit(&lk->level, memory_order_relaxed) == LH_NO_LEVEL &&
+		      !lh_stm_hook)) {
+		uint64_t key = chain_mix(acq_chain(t), id, mode);
+		struct lh_chain_ent *e = chainset_find(&t->chains, key, id, mode, t->seg);
+
+		if (LH_LIKELY(e != NULL)) {
+			r = a->try_fn(a->obj);
+			if (LH_LIKELY(r == 0)) {
+				held_push(t, lk, id, mode, e->stack, key);
+				if (mode & LH_MODE_READ) {
+					if (atomic_fetch_add_explicit(&lk->readers, 1, memory_order_relaxed) == 0)
+						atomic_store_explicit(&lk->rd_owner, t, memory_order_relaxed);
+				} else {
+					atomic_store_explicit(&lk->owner, t, memory_order_relaxed);
+				}
+				if (LH_UNLIKELY(lh_opt.full))
+					acq_event(t, LH_EV_ACQUIRE, mode, id);
+				return 0;
+			}
+			stack = e->stack;
+			goto busy;
+		}
+	}
 	if (LH_UNLIKELY(t->in_many))
 		mode |= LH_MODE_MULTI;
 
@@ -279,11 +314,12 @@ int acq_lock(struct lh_acq *a)
 	    LH_UNLIKELY(atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL))
 		acq_check_level(t, lk, id, mode, a->caller);
 	stack = acq_chain_check(t, id, mode);
-	if (LH_UNLIKELY(lh_in_tx()))
+	if (LH_UNLIKELY(lh_stm_hook != NULL) && lh_in_tx())
 		finding_misuse(t, LH_MIS_BLOCK_IN_TX, lk, id, 0, a->caller,
 				"blocking lock acquisition inside an STM transaction attempt");
 
 	r = a->try_fn(a->obj);
+busy:
 	if (r == EBUSY) {
 		atomic_store_explicit(&t->wait_since_ns, now_ns(), memory_order_relaxed);
 		t->wait_stack = stack;

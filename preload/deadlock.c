@@ -123,9 +123,9 @@ void deadlock_check_wait(struct lh_thread *t, struct lh_lock *lk)
 	n = dl_walk(t, lk, &sig2);
 	if (n && sig2 == sig && finding_once(LH_FIND_DEADLOCK, LH_DL_CYCLE, sig, 0)) {
 		dl_report(t, lk, n);
-		shim_flush_everything();
 		if (lh_opt.halt_on_deadlock)
 			finding_halt();
+		shim_flush_everything(0);
 	}
 	lh_in_shim = 0;
 }

@@ -187,6 +187,6 @@ void finding_halt(void)
 	char code[24];
 
 	lh_say("halting (halt_on_deadlock=1): exit status ", fmt_u64(code, LH_EXIT_DEADLOCK), NULL);
-	shim_flush_everything();
+	shim_flush_everything(1);
 	REAL(_exit)(LH_EXIT_DEADLOCK);
 }

@@ -38,7 +38,8 @@
 #include "shim.h"
 
 _Atomic int lh_state;
-static int (*stm_in_attempt)(void);
+int (*lh_stm_hook)(void);
+#define stm_in_attempt lh_stm_hook
 
 int lh_in_tx(void)
 {
@@ -50,13 +51,14 @@ static void stm_resolve(void)
 	*(void **)&stm_in_attempt = dlsym(RTLD_DEFAULT, "lh_stm_in_attempt");
 }
 
-void shim_flush_everything(void)
+void shim_flush_everything(int stats)
 {
 	int saved = lh_in_shim;
 
 	lh_in_shim = 1;
 	tw_modules_maybe_rescan(lh_self);
-	tw_stats(lh_self);
+	if (stats)
+		tw_stats(lh_self);
 	tw_flush_all(0);
 	lh_in_shim = saved;
 }
@@ -124,7 +126,7 @@ __attribute__((destructor)) static void shim_dtor(void)
 {
 	if (atomic_load(&lh_state) != LH_READY)
 		return;
-	shim_flush_everything();
+	shim_flush_everything(1);
 	atomic_store(&lh_state, 3);
 }
 
@@ -214,7 +216,7 @@ LH_EXPORT pid_t fork(void)
 static void exec_before(void)
 {
 	if (shim_enter())
-		shim_flush_everything();
+		shim_flush_everything(1);
 }
 
 LH_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
@@ -304,7 +306,7 @@ LH_EXPORT int execle(const char *path, const char *arg, ...)
 LH_EXPORT void _exit(int status)
 {
 	if (shim_enter()) {
-		shim_flush_everything();
+		shim_flush_everything(1);
 		atomic_store(&lh_state, 3);
 	}
 	REAL(_exit)(status);

@@ -351,10 +351,11 @@ const char *lock_kind_name(uint32_t kind);
 void lock_label(const struct lh_lock *lk, char *buf, size_t len);
 void deadlock_check_wait(struct lh_thread *t, struct lh_lock *lk);
 int lh_in_tx(void);
+extern int (*lh_stm_hook)(void);  /* lh_stm_in_attempt when the STM is loaded */
 
 /* ---- process (process.c), levels (levels.c), watchdog -------------------------- */
 void shim_init(void);
-void shim_flush_everything(void);
+void shim_flush_everything(int stats);
 void signals_install(void);
 int levels_load(const char *path);
 int64_t levels_for_addr(uintptr_t addr);

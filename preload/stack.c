@@ -84,16 +84,19 @@ int stack_capture(uintptr_t *pcs, int max)
 	lh_in_shim = 1;
 	n = unw_backtrace(buf, max + 16);
 	lh_in_shim = saved;
-	while (skip < n && (uintptr_t)buf[skip] >= self_lo && (uintptr_t)buf[skip] < self_hi)
-		skip++;
-	n -= skip;
-	if (n > max)
-		n = max;
-	for (i = 0; i < n; i++)
-		pcs[i] = (uintptr_t)buf[skip + i];
+	/* drop every shim frame: the interceptor chain on top, and the thread
+	 * trampoline at the bottom of a thread's stack */
+	for (i = 0; skip < n && i < max; skip++) {
+		uintptr_t pc = (uintptr_t)buf[skip];
+
+		if (pc >= self_lo && pc < self_hi)
+			continue;
+		pcs[i++] = pc;
+	}
+	n = i;
 	if (n > 0 && pcs[0])
 		pcs[0] -= 1;
-	return n > 0 ? n : 0;
+	return n;
 }
 
 uint64_t stack_id(const uintptr_t *pcs, int n)
@@ -165,13 +168,15 @@ uint64_t stack_intern(const uintptr_t *pcs, int n)
 		return id;
 	}
 	e = arena_alloc(sizeof(*e) + (size_t)n * sizeof(uintptr_t));
+	if (e) {
+		e->id = id;
+		e->depth = (uint32_t)n;
+		memcpy(e->pcs, pcs, (size_t)n * sizeof(uintptr_t));
+	}
 	if (!e || shard_insert(sh, e)) {
 		spin_unlock(&sh->lock);
 		return id;       /* not remembered: STACK may be written again */
 	}
-	e->id = id;
-	e->depth = (uint32_t)n;
-	memcpy(e->pcs, pcs, (size_t)n * sizeof(uintptr_t));
 	spin_unlock(&sh->lock);
 	memset(&rec, 0, sizeof(rec));
 	rec.id = id;

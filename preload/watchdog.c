@@ -84,9 +84,9 @@ static void wd_report(uint32_t cap)
 				"every thread blocked longer than deadlock_timeout_ms");
 		arena_free(parts, (size_t)cap * sizeof(*parts));
 	}
-	shim_flush_everything();
 	if (lh_opt.halt_on_deadlock)
 		finding_halt();
+	shim_flush_everything(0);
 }
 
 static void *wd_main(void *arg)
