@@ -95,7 +95,7 @@ int pass_add_lock(lh_finding *f, lh_lock *l)
 	for (size_t i = 0; i < f->nlocks; i++)
 		if (f->locks[i] == l)
 			return 0;
-	nl = realloc(f->locks, (f->nlocks + 1) * sizeof(*nl));
+	nl = realloc(f->locks, (f->nlocks + 1) * sizeof(lh_lock *));
 	if (!nl)
 		return -ENOMEM;
 	f->locks = nl;
@@ -112,7 +112,7 @@ int pass_add_thread(lh_finding *f, lh_thread *t)
 	for (size_t i = 0; i < f->nthreads; i++)
 		if (f->threads[i] == t)
 			return 0;
-	nt = realloc(f->threads, (f->nthreads + 1) * sizeof(*nt));
+	nt = realloc(f->threads, (f->nthreads + 1) * sizeof(lh_thread *));
 	if (!nt)
 		return -ENOMEM;
 	f->threads = nt;
@@ -138,10 +138,10 @@ static void analyze_stats(lh_model *m, uint64_t nedges)
 	m->nthreads = m->nlocks = m->nevents = 0;
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const lh_process *p = m->procs[i];
-		const lh_lock *l, *t;
+		const lh_lock *l;
 
 		m->nthreads += HASH_COUNT(p->threads);
-		HASH_ITER(hh, p->locks, l, t)
+		for (l = p->locks; l; l = l->hh.next)
 			if (!l->placeholder)
 				m->nlocks++;
 		m->nevents += p->events;

@@ -317,7 +317,7 @@ int baseline_load(const char *path, char ***ids, size_t *nids)
 	*ids = NULL;
 	*nids = 0;
 	if (!fp) {
-		rc = -errno;
+		rc = errno ? -errno : -EIO;
 		lh_diag("baseline %s: %s", path, strerror(errno));
 		return rc;
 	}

@@ -129,8 +129,10 @@ static int ord_collect_classes(lh_order *o, lh_model *m)
 					rc = ord_add_class(o, &map, &cap, d->held[h].lock);
 		}
 	}
-	HASH_ITER(hh, map, k, t) {
-		HASH_DEL(map, k);
+	k = map;
+	HASH_CLEAR(hh, map);
+	for (; k; k = t) {
+		t = k->hh.next;
 		free(k);
 	}
 	if (!rc && o->n)
@@ -194,8 +196,10 @@ static int ord_collect_arcs(lh_order *o, lh_model *m)
 			}
 		}
 	}
-	HASH_ITER(hh, map, a, t) {
-		HASH_DEL(map, a);
+	a = map;
+	HASH_CLEAR(hh, map);
+	for (; a; a = t) {
+		t = a->hh.next;
 		free(a);
 	}
 	return rc;
@@ -210,8 +214,8 @@ typedef struct ord_local {
  * numbers; writes the order (local numbers) to seq. */
 static int ord_els(const ord_local *e, size_t ne, size_t k, uint32_t *seq)
 {
-	int64_t *outw = calloc(k, sizeof(*outw)), *inw = calloc(k, sizeof(*inw));
-	uint8_t *gone = calloc(k, 1);
+	int64_t *outw = calloc(k + 1, sizeof(*outw)), *inw = calloc(k + 1, sizeof(*inw));
+	uint8_t *gone = calloc(k + 1, 1);
 	size_t front = 0, back = k, left = k;
 
 	if (!outw || !inw || !gone) {
@@ -415,7 +419,7 @@ static char *fix_cat(char *s, char *add)
 
 char *fix_cycle(const lh_finding *f, const lh_order *ord)
 {
-	const lh_lock **cls = calloc(f->nlocks + 1, sizeof(*cls));
+	const lh_lock **cls = calloc(f->nlocks + 1, sizeof(const lh_lock *));
 	size_t ncls = 0;
 	char *s;
 	int ranked = 1;
@@ -474,14 +478,14 @@ char *fix_cycle(const lh_finding *f, const lh_order *ord)
 	for (size_t i = 0; i < f->nevents && s; i++) {
 		const lh_fevent *acq = &f->events[i];
 
-		if (!acq->lock || (strcmp(acq->what, "acquire") && strcmp(acq->what, "wait")))
+		if (!acq->lock || (strcmp(acq->what, "acquire") != 0 && strcmp(acq->what, "wait") != 0))
 			continue;
 		for (size_t j = 0; j < f->nevents && s; j++) {
 			const lh_fevent *h = &f->events[j];
 			long rh, ra;
 			char where[1024];
 
-			if (!h->lock || strcmp(h->what, "hold") || h->thread != acq->thread ||
+			if (!h->lock || strcmp(h->what, "hold") != 0 || h->thread != acq->thread ||
 			    h->lock == acq->lock)
 				continue;
 			rh = ranked ? order_rank(ord, pass_class_key(h->lock)) : -1;

@@ -78,7 +78,7 @@ int hb_build(lh_hb **out, const lh_process *p)
 {
 	lh_hb *hb = calloc(1, sizeof(*hb));
 	size_t n = HASH_COUNT(p->threads), i = 0, *fill = NULL;
-	const lh_thread *t, *tmp;
+	const lh_thread *t;
 
 	*out = NULL;
 	if (!hb)
@@ -89,7 +89,7 @@ int hb_build(lh_hb **out, const lh_process *p)
 	fill = calloc(n + 1, sizeof(*fill));
 	if (!hb->tids || !hb->cpoff || !fill)
 		goto nomem;
-	HASH_ITER(hh, p->threads, t, tmp)
+	for (t = p->threads; t; t = t->hh.next)
 		hb->tids[i++] = t->tid;
 	qsort(hb->tids, n, sizeof(*hb->tids), hb_cmp_u32);
 
@@ -111,7 +111,7 @@ int hb_build(lh_hb **out, const lh_process *p)
 	if (!hb->cps || !hb->stamp || !hb->work)
 		goto nomem;
 
-	HASH_ITER(hh, p->threads, t, tmp) {
+	for (t = p->threads; t; t = t->hh.next) {
 		uint32_t ti = hb_index(hb, t->tid), pi;
 		hb_cp *cp = &hb->cps[hb->cpoff[ti] + fill[ti]++];
 
@@ -148,8 +148,10 @@ static void hb_cache_clear(lh_hb *hb)
 {
 	hb_cached *c, *tmp;
 
-	HASH_ITER(hh, hb->cache, c, tmp) {
-		HASH_DEL(hb->cache, c);
+	c = hb->cache;
+	HASH_CLEAR(hh, hb->cache);
+	for (; c; c = tmp) {
+		tmp = c->hh.next;
 		free(c->clock);
 		free(c);
 	}

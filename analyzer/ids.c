@@ -230,8 +230,10 @@ static void ids_seen_free(ids_seen *seen)
 {
 	ids_seen *s, *tmp;
 
-	HASH_ITER(hh, seen, s, tmp) {
-		HASH_DEL(seen, s);
+	s = seen;
+	HASH_CLEAR(hh, seen);
+	for (; s; s = tmp) {
+		tmp = s->hh.next;
 		free(s);
 	}
 }

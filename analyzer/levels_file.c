@@ -70,7 +70,7 @@ int levels_parse(const char *path, lh_levels_entry **out, size_t *nout)
 	*out = NULL;
 	*nout = 0;
 	if (!fp) {
-		rc = -errno;
+		rc = errno ? -errno : -EIO;
 		lh_diag("levels file %s: %s", path, strerror(errno));
 		return rc;
 	}
@@ -174,9 +174,9 @@ int levels_apply(lh_model *m, const char *path)
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < m->nprocs; i++) {
-		lh_lock *l, *t;
+		lh_lock *l;
 
-		HASH_ITER(hh, m->procs[i]->locks, l, t) {
+		for (l = m->procs[i]->locks; l; l = l->hh.next) {
 			const lh_levels_entry *e = levels_match(es, n, l);
 
 			if (!e)

@@ -121,7 +121,7 @@ static int cyc_node_of(cyc_ctx *c, const lh_lock *l, uint32_t *idx)
 	}
 	if (c->nnodes == c->capnodes) {
 		size_t cap = c->capnodes ? 2 * c->capnodes : 64;
-		lh_lock **nn = realloc(c->nodes, cap * sizeof(*nn));
+		lh_lock **nn = realloc(c->nodes, cap * sizeof(lh_lock *));
 
 		if (!nn)
 			return -ENOMEM;
@@ -222,12 +222,16 @@ static void cyc_free(cyc_ctx *c)
 	cyc_node *n, *nt;
 	cyc_emap *e, *et;
 
-	HASH_ITER(hh, c->nmap, n, nt) {
-		HASH_DEL(c->nmap, n);
+	n = c->nmap;
+	HASH_CLEAR(hh, c->nmap);
+	for (; n; n = nt) {
+		nt = n->hh.next;
 		free(n);
 	}
-	HASH_ITER(hh, c->emap, e, et) {
-		HASH_DEL(c->emap, e);
+	e = c->emap;
+	HASH_CLEAR(hh, c->emap);
+	for (; e; e = et) {
+		et = e->hh.next;
 		free(e);
 	}
 	for (size_t i = 0; i < c->nedges; i++)
@@ -376,6 +380,8 @@ static size_t cyc_least_rotation(const uint32_t *a, size_t n, long *f)
 {
 	size_t k = 0;
 
+	if (n == 0)
+		return 0;
 	for (size_t j = 0; j < 2 * n; j++)
 		f[j] = -1;
 	for (size_t j = 1; j < 2 * n; j++) {
@@ -414,9 +420,9 @@ static int cyc_key_cmp(const void *a, const void *b)
 static int cyc_canonical_start(cyc_ctx *c, size_t *start)
 {
 	size_t n = c->n;
-	cyc_key *keys = calloc(n, sizeof(*keys));
-	uint32_t *rank = malloc(n * sizeof(*rank));
-	long *f = malloc(2 * n * sizeof(*f));
+	cyc_key *keys = calloc(n + 1, sizeof(*keys));
+	uint32_t *rank = malloc((n + 1) * sizeof(*rank));
+	long *f = malloc((2 * n + 1) * sizeof(*f));
 	int rc = 0;
 
 	*start = 0;
@@ -440,7 +446,7 @@ static int cyc_canonical_start(cyc_ctx *c, size_t *start)
 	}
 	qsort(keys, n, sizeof(*keys), cyc_key_cmp);
 	for (size_t i = 0, r = 0; i < n; i++) {
-		if (i && strcmp(keys[i].s, keys[i - 1].s))
+		if (i && strcmp(keys[i].s, keys[i - 1].s) != 0)
 			r++;
 		rank[keys[i].pos] = (uint32_t)r;
 	}
@@ -517,7 +523,7 @@ static char *cyc_lock_list(const lh_finding *f)
 static int cyc_same_class(const lh_finding *f)
 {
 	for (size_t i = 1; i < f->nlocks; i++)
-		if (strcmp(pass_class_key(f->locks[i]), pass_class_key(f->locks[0])))
+		if (strcmp(pass_class_key(f->locks[i]), pass_class_key(f->locks[0])) != 0)
 			return 0;
 	return f->nlocks > 1;
 }
@@ -714,7 +720,7 @@ static int cyc_on_cycle(void *ctx, const uint32_t *eids, size_t n)
 		if (!nx)
 			return -ENOMEM;
 		c->next = nx;
-		ch = realloc(c->choice, cap * sizeof(*ch));
+		ch = realloc(c->choice, cap * sizeof(const cyc_ref *));
 		if (!ch)
 			return -ENOMEM;
 		c->choice = ch;

@@ -173,8 +173,10 @@ int pass_levels(lh_model *m)
 				rc = lv_check(m, p, d, &online);
 		}
 	}
-	HASH_ITER(hh, online, e, t) {
-		HASH_DEL(online, e);
+	e = online;
+	HASH_CLEAR(hh, online);
+	for (; e; e = t) {
+		t = e->hh.next;
 		free(e);
 	}
 	return rc;
@@ -207,9 +209,9 @@ static const char *lv_class_name(const lh_order_class *c)
 static int lv_named(const lh_model *m)
 {
 	for (size_t i = 0; i < m->nprocs; i++) {
-		const lh_lock *l, *t;
+		const lh_lock *l;
 
-		HASH_ITER(hh, m->procs[i]->locks, l, t)
+		for (l = m->procs[i]->locks; l; l = l->hh.next)
 			if (!l->cls || !l->name)
 				return 0;
 	}

@@ -135,7 +135,7 @@ int suppress_load(lh_suppressions **out, const char *path)
 		return -ENOMEM;
 	fp = fopen(path, "r");
 	if (!fp) {
-		rc = -errno;
+		rc = errno ? -errno : -EIO;
 		lh_diag("suppressions file %s: %s", path, strerror(errno));
 		free(s);
 		return rc;
@@ -245,6 +245,8 @@ int suppress_apply(lh_model *m, const char *path)
 
 	if (rc)
 		return rc;
+	if (!s)
+		return -EIO;
 	for (size_t i = 0; i < m->nfindings; i++)
 		if (suppress_match(s, &m->findings[i]))
 			m->findings[i].suppressed = 1;
