@@ -11,14 +11,15 @@
  * and it reports a potential deadlock between two locks of the account
  * class, although this run never hangs.
  *
- * Why this run never hangs: to keep the demo deterministic the threads work
- * in rounds separated by a barrier.  In even rounds every transfer goes from
- * a lower to a higher account number, in odd rounds from higher to lower, so
- * within a round all threads lock in one consistent order and no two rounds
- * overlap.  The inversions (accounts i,j in one thread, j,i in another) are
- * real, they just never meet in time here.  In production nothing keeps
- * them apart.  The cure is to lock in one global order (`-o`: lower account
- * number first), lh_lock_many(), or the STM version (bank_stm).
+ * Why this run never hangs: to keep the demo deterministic, even-numbered
+ * tellers always move money from a lower to a higher account number and
+ * odd-numbered tellers always the other way, and the two groups work in
+ * alternate rounds separated by a barrier.  Within a round every thread
+ * locks in the same order, and no two rounds overlap.  The inversions
+ * (accounts i,j in one thread, j,i in another) are real, they just never
+ * meet in time here; in production nothing keeps them apart.  The cure is to
+ * lock in one global order (`-o`: lower account number first),
+ * lh_lock_many(), or the STM version (bank_stm).
  *
  * Usage: bank [-o] [-t THREADS] [-n TRANSFERS_PER_THREAD] [-a ACCOUNTS]
  * Prints the total balance at the end; exits 1 if money was created or lost.
@@ -30,7 +31,7 @@
 #include <unistd.h>
 
 #define INITIAL_BALANCE 1000
-#define ROUND_LEN       100     /* transfers per thread per round */
+#define ROUND_LEN       100     /* transfers per active thread per round */
 
 struct account {
 	pthread_mutex_t lock;
@@ -88,24 +89,28 @@ static unsigned teller_random(struct teller *t, unsigned bound)
 static void *teller_run(void *arg)
 {
 	struct teller *t = arg;
-	unsigned i, lo, hi;
+	unsigned round, i, lo, hi, x;
+	int upward = t->id % 2 == 0;
 
-	for (i = 0; i < ntransfers; i++) {
-		lo = teller_random(t, naccounts);
-		hi = teller_random(t, naccounts - 1);
-		if (hi >= lo)
-			hi++;
-		else {
-			unsigned x = lo;
-			lo = hi;
-			hi = x;
+	for (round = 0; round < 2 * (ntransfers / ROUND_LEN); round++) {
+		if ((round % 2 == 0) == upward) {
+			for (i = 0; i < ROUND_LEN; i++) {
+				lo = teller_random(t, naccounts);
+				hi = teller_random(t, naccounts - 1);
+				if (hi >= lo)
+					hi++;
+				else {
+					x = lo;
+					lo = hi;
+					hi = x;
+				}
+				if (upward)
+					transfer(&accounts[lo], &accounts[hi], 1 + teller_random(t, 50));
+				else
+					transfer(&accounts[hi], &accounts[lo], 1 + teller_random(t, 50));
+			}
 		}
-		if ((i / ROUND_LEN) % 2 == 0)
-			transfer(&accounts[lo], &accounts[hi], 1 + teller_random(t, 50));
-		else
-			transfer(&accounts[hi], &accounts[lo], 1 + teller_random(t, 50));
-		if ((i + 1) % ROUND_LEN == 0 || i + 1 == ntransfers)
-			pthread_barrier_wait(&round_end);
+		pthread_barrier_wait(&round_end);
 	}
 	return NULL;
 }

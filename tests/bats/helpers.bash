@@ -64,9 +64,10 @@ run_lh() {
 run_preload() {
 	need_lockhound
 	mkdir -p "$BATS_TEST_TMPDIR/traces"
-	run --separate-stderr env LD_PRELOAD="$SHIM" \
+	# timeout outside: only the program itself is preloaded
+	run --separate-stderr timeout -k 5 "$LH_TIMEOUT" env LD_PRELOAD="$SHIM" \
 		LOCKHOUND_OPTIONS="trace_dir=$BATS_TEST_TMPDIR/traces${LH_OPTS:+:$LH_OPTS}" \
-		timeout -k 5 "$LH_TIMEOUT" "$@"
+		"$@"
 }
 
 # Print what the last run produced; used when an assertion fails.
