@@ -195,11 +195,11 @@ static void acq_self_deadlock(struct lh_thread *t, struct lh_lock *lk, uint64_t 
 				"thread relocks a non-recursive lock it already holds");
 		lock_label(lk, name, sizeof(name));
 		lh_say("deadlock: thread T", fmt_u64(tb, t->tid), " relocks ", lock_kind_name(lk->kind),
-				" ", name, " it already holds", NULL);
-		lh_say("  relocked at:", NULL);
+				" ", name, " it already holds", LH_END);
+		lh_say("  relocked at:", LH_END);
 		finding_print_stack(stack);
 		if (hi >= 0 && t->held[hi].stack) {
-			lh_say("  first locked at:", NULL);
+			lh_say("  first locked at:", LH_END);
 			finding_print_stack(t->held[hi].stack);
 		}
 		if (lh_opt.halt_on_deadlock)

@@ -102,7 +102,7 @@ LH_EXPORT int lh_shim_lock_many(pthread_mutex_t **locks, size_t n)
 				return r;
 		return 0;
 	}
-	order = arena_alloc(n * sizeof(*order) + 1);
+	order = arena_alloc(n * sizeof(void *) + 1);
 	if (!order)
 		return ENOMEM;
 	/* insertion sort, dropping duplicates */
@@ -124,7 +124,7 @@ LH_EXPORT int lh_shim_lock_many(pthread_mutex_t **locks, size_t n)
 	if (r)
 		while (i-- > 0)
 			pthread_mutex_unlock(order[i]);
-	arena_free(order, n * sizeof(*order) + 1);
+	arena_free(order, n * sizeof(void *) + 1);
 	return r;
 }
 

@@ -76,7 +76,7 @@ static void dl_report(struct lh_thread *t, struct lh_lock *lk, uint32_t n)
 			break;
 	}
 	parts = arena_alloc(cap * sizeof(*parts));
-	lh_say("deadlock: ", fmt_u64(a, n), " thread(s) wait for each other:", NULL);
+	lh_say("deadlock: ", fmt_u64(a, n), " thread(s) wait for each other:", LH_END);
 	for (k = 0, w = t, cur = lk; parts && k < n && cur; k++) {
 		o = dl_owner(cur);
 		parts[np].tid = w->tid;
@@ -96,7 +96,7 @@ static void dl_report(struct lh_thread *t, struct lh_lock *lk, uint32_t n)
 		}
 		lock_label(cur, name, sizeof(name));
 		lh_say("  thread T", fmt_u64(a, w->tid), " waits for ", lock_kind_name(cur->kind), " ", name,
-				" held by thread T", o ? fmt_u64(b, o->tid) : "?", NULL);
+				" held by thread T", o ? fmt_u64(b, o->tid) : "?", LH_END);
 		finding_print_stack(w->wait_stack);
 		if (!o)
 			break;
@@ -112,7 +112,7 @@ static void dl_report(struct lh_thread *t, struct lh_lock *lk, uint32_t n)
 
 void deadlock_check_wait(struct lh_thread *t, struct lh_lock *lk)
 {
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct timespec ts = { 0, 20L * 1000 * 1000 };
 	uint64_t sig, sig2;
 	uint32_t n;
 

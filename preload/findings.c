@@ -145,10 +145,10 @@ void finding_print_stack(uint64_t stack)
 			if (di.dli_fname)
 				mod = di.dli_fname;
 		}
-		lh_say("    #", num, " ", pc, " ", sym, off[0] ? "+" : "", off, " (", mod, ")", NULL);
+		lh_say("    #", num, " ", pc, " ", sym, off[0] ? "+" : "", off, " (", mod, ")", LH_END);
 	}
 	if (n == 0)
-		lh_say("    (no stack)", NULL);
+		lh_say("    (no stack)", LH_END);
 }
 
 void finding_misuse(struct lh_thread *t, uint32_t sub, struct lh_lock *lk, uint64_t id,
@@ -172,10 +172,10 @@ void finding_misuse(struct lh_thread *t, uint32_t sub, struct lh_lock *lk, uint6
 	lock_label(lk, name, sizeof(name));
 	if (err)
 		lh_say("misuse: ", what, " (error ", fmt_u64(eb, (uint64_t)err), ", ", strerror(err),
-				"): thread T", fmt_u64(tb, t->tid), ", ", lock_kind_name(lk->kind), " ", name, NULL);
+				"): thread T", fmt_u64(tb, t->tid), ", ", lock_kind_name(lk->kind), " ", name, LH_END);
 	else
 		lh_say("misuse: ", what, ": thread T", fmt_u64(tb, t->tid), ", ",
-				lock_kind_name(lk->kind), " ", name, NULL);
+				lock_kind_name(lk->kind), " ", name, LH_END);
 	finding_print_stack(part.stack);
 	tw_flush(tw_buf(t));
 	lh_in_shim = saved;
@@ -186,7 +186,7 @@ void finding_halt(void)
 {
 	char code[24];
 
-	lh_say("halting (halt_on_deadlock=1): exit status ", fmt_u64(code, LH_EXIT_DEADLOCK), NULL);
+	lh_say("halting (halt_on_deadlock=1): exit status ", fmt_u64(code, LH_EXIT_DEADLOCK), LH_END);
 	shim_flush_everything(1);
 	REAL(_exit)(LH_EXIT_DEADLOCK);
 }

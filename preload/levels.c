@@ -90,17 +90,17 @@ void acq_check_level(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint3
 	lock_label(t->held[hi].lk, name2, sizeof(name2));
 	if (m == LH_LEVEL_LEAF)
 		lh_say("level violation: thread T", fmt_u64(tb, t->tid), " acquires ", name1,
-				" while holding leaf lock ", name2, NULL);
+				" while holding leaf lock ", name2, LH_END);
 	else
 		lh_say("level violation: thread T", fmt_u64(tb, t->tid), " acquires ", name1, " (level ",
 				n == LH_LEVEL_LEAF ? "leaf" : (n < 0 ? "-" : ""),
 				n == LH_LEVEL_LEAF ? "" : fmt_u64(nb, (uint64_t)(n < 0 ? -n : n)),
 				") while holding ", name2, " (level ", m < 0 ? "-" : "",
 				fmt_u64(mb, (uint64_t)(m < 0 ? -m : m)), "); rule: acquire only levels below the lowest held",
-				NULL);
-	lh_say("  acquired at:", NULL);
+				LH_END);
+	lh_say("  acquired at:", LH_END);
 	finding_print_stack(parts[1].stack);
-	lh_say("  held lock taken at:", NULL);
+	lh_say("  held lock taken at:", LH_END);
 	finding_print_stack(parts[0].stack);
 	tw_flush(tw_buf(t));
 	lh_in_shim = 0;
@@ -157,7 +157,7 @@ static uintptr_t elf_lookup(const char *path, uintptr_t bias, const char *name)
 	if (m == MAP_FAILED)
 		return 0;
 	eh = (const ElfW(Ehdr) *)m;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_shoff == 0 || eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) > (size_t)st.st_size)
 		goto out;
 	sh = (const ElfW(Shdr) *)(m + eh->e_shoff);
@@ -211,7 +211,7 @@ static void lv_err(const char *file, unsigned line, const char *a, const char *b
 {
 	char lb[24];
 
-	lh_say("levels ", file, ":", fmt_u64(lb, line), ": ", a, b, c, NULL);
+	lh_say("levels ", file, ":", fmt_u64(lb, line), ": ", a, b, c, LH_END);
 }
 
 static int lv_add(uintptr_t addr, int64_t level, const char *name, size_t nl)
@@ -247,7 +247,7 @@ int levels_load(const char *path)
 	ssize_t e;
 
 	if (fd < 0) {
-		lh_say("levels ", path, ": ", strerror(errno), NULL);
+		lh_say("levels ", path, ": ", strerror(errno), LH_END);
 		return -errno;
 	}
 	if (fstat(fd, &st) || !(text = arena_alloc((size_t)st.st_size + 1))) {

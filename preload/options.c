@@ -11,7 +11,7 @@
 #include "shim.h"
 
 struct lh_options lh_opt = {
-#define LH_OPT(type, name, def, help) .name = def,
+#define LH_OPT(type, name, def, help) .name = def, /* NOLINT(bugprone-macro-parentheses) */
 #include "options.def"
 #undef LH_OPT
 	.full = 0,
@@ -85,7 +85,7 @@ static void opt_one(const char *kv, size_t n)
 		if (!eq || opt_set_##type(&lh_opt.name, v, vlen) != 0) { \
 			memcpy(val, v, vlen < sizeof(val) - 1 ? vlen : sizeof(val) - 1); \
 			val[vlen < sizeof(val) - 1 ? vlen : sizeof(val) - 1] = 0; \
-			lh_say("bad value '", val, "' for option ", #name, " (", help, "); ignored", NULL); \
+			lh_say("bad value '", val, "' for option ", #name, " (", help, "); ignored", LH_END); \
 		} \
 		return; \
 	}
@@ -93,7 +93,7 @@ static void opt_one(const char *kv, size_t n)
 #undef LH_OPT
 	memcpy(key, kv, klen < sizeof(key) - 1 ? klen : sizeof(key) - 1);
 	key[klen < sizeof(key) - 1 ? klen : sizeof(key) - 1] = 0;
-	lh_say("unknown option '", key, "' in LOCKHOUND_OPTIONS; ignored", NULL);
+	lh_say("unknown option '", key, "' in LOCKHOUND_OPTIONS; ignored", LH_END);
 }
 
 void options_parse(const char *env)
@@ -110,14 +110,14 @@ void options_parse(const char *env)
 		lh_opt.stack_depth = LH_MAX_DEPTH;
 }
 
-static void opt_print_bool(const char *name, int v) { lh_say("option ", name, "=", v ? "1" : "0", NULL); }
+static void opt_print_bool(const char *name, int v) { lh_say("option ", name, "=", v ? "1" : "0", LH_END); }
 static void opt_print_uint(const char *name, long v)
 {
 	char b[24];
 
-	lh_say("option ", name, "=", fmt_u64(b, (uint64_t)v), NULL);
+	lh_say("option ", name, "=", fmt_u64(b, (uint64_t)v), LH_END);
 }
-static void opt_print_str(const char *name, const char *v) { lh_say("option ", name, "=", v, NULL); }
+static void opt_print_str(const char *name, const char *v) { lh_say("option ", name, "=", v, LH_END); }
 #define opt_print_tracemode opt_print_str
 
 void options_print(void)

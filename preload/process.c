@@ -81,12 +81,12 @@ void shim_init(void)
 		if (fd >= 0)
 			lh_log_fd = fd;
 		else
-			lh_say("cannot open log_path ", lh_opt.log_path, ": ", strerror(errno), NULL);
+			lh_say("cannot open log_path ", lh_opt.log_path, ": ", strerror(errno), LH_END);
 	}
 	if (lh_opt.verbose) {
 		char pid[24];
 
-		lh_say("shim ", LH_VERSION, " active in pid ", fmt_u64(pid, (uint64_t)getpid()), NULL);
+		lh_say("shim ", LH_VERSION, " active in pid ", fmt_u64(pid, (uint64_t)getpid()), LH_END);
 		options_print();
 	}
 	if (table_init()) {
@@ -254,14 +254,14 @@ LH_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	do { \
 		va_list cp; \
 		size_t n_ = 1; \
-		va_copy(cp, ap); \
+		va_copy(cp, (ap)); \
 		while (va_arg(cp, char *)) \
 			n_++; \
 		va_end(cp); \
-		argv = __builtin_alloca((n_ + 1) * sizeof(char *)); \
-		argv[0] = (char *)(first); \
+		(argv) = __builtin_alloca((n_ + 1) * sizeof(char *)); \
+		(argv)[0] = (char *)(first); \
 		for (size_t i_ = 1; i_ <= n_; i_++) \
-			argv[i_] = va_arg(ap, char *); \
+			(argv)[i_] = va_arg((ap), char *); \
 	} while (0)
 
 LH_EXPORT int execl(const char *path, const char *arg, ...)

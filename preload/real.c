@@ -15,7 +15,7 @@
 
 #include "shim.h"
 
-#define LH_REAL_DEF(ret, name, args) ret (*real_##name) args;
+#define LH_REAL_DEF(ret, name, args) ret (*real_##name) args; /* NOLINT(bugprone-macro-parentheses) */
 LH_REAL_LIST(LH_REAL_DEF)
 #undef LH_REAL_DEF
 int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);

@@ -19,7 +19,7 @@ void lh_say(const char *first, ...)
 	va_list ap;
 	ssize_t r;
 
-	memcpy(line, "lockhound: ", 11);
+	memcpy(line, "lockhound: ", 11); /* NOLINT(bugprone-not-null-terminated-result) */
 	n = 11;
 	va_start(ap, first);
 	for (s = first; s; s = va_arg(ap, const char *)) {
@@ -27,7 +27,7 @@ void lh_say(const char *first, ...)
 
 		if (l > sizeof(line) - 1 - n)
 			l = sizeof(line) - 1 - n;
-		memcpy(line + n, s, l);
+		memcpy(line + n, s, l); /* NOLINT(bugprone-not-null-terminated-result) */
 		n += l;
 	}
 	va_end(ap);

@@ -51,6 +51,7 @@ void options_print(void);
 
 /* ---- messages on stderr (no stdio, no malloc) ----------------------------- */
 /* lh_say("a", "b", NULL) writes "lockhound: ab\n" with one write(2). */
+#define LH_END ((const char *)0)   /* terminates lh_say() */
 void lh_say(const char *first, ...) __attribute__((sentinel));
 char *fmt_u64(char *buf, uint64_t v);          /* buf >= 24 bytes */
 char *fmt_hex(char *buf, uint64_t v);          /* buf >= 24 bytes, "0x..." */

@@ -130,7 +130,7 @@ static int shard_insert(struct depot_shard *sh, struct depot_ent *e)
 
 	if (!sh->tab || 2 * (sh->count + 1) > sh->mask + 1) {
 		uint32_t cap = sh->tab ? 2 * (sh->mask + 1) : 64, j;
-		struct depot_ent **tab = arena_alloc((size_t)cap * sizeof(*tab));
+		struct depot_ent **tab = arena_alloc((size_t)cap * sizeof(void *));
 
 		if (!tab)
 			return -ENOMEM;
@@ -141,7 +141,7 @@ static int shard_insert(struct depot_shard *sh, struct depot_ent *e)
 				;
 			tab[i] = sh->tab[j];
 		}
-		arena_free(sh->tab, sh->tab ? (size_t)(sh->mask + 1) * sizeof(*tab) : 0);
+		arena_free(sh->tab, sh->tab ? (size_t)(sh->mask + 1) * sizeof(void *) : 0);
 		sh->tab = tab;
 		sh->mask = cap - 1;
 	}

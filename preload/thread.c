@@ -133,7 +133,7 @@ void thread_finish(struct lh_thread *t)
 			}
 			finding_write(t, LH_FIND_MISUSE, LH_MIS_EXIT_HOLDING, 0, parts, t->nheld,
 					"thread exits while holding locks");
-			lh_say("misuse: thread T", fmt_u64(n, t->tid), " exits while holding locks", NULL);
+			lh_say("misuse: thread T", fmt_u64(n, t->tid), " exits while holding locks", LH_END);
 		}
 		arena_free(parts, (size_t)t->nheld * sizeof(*parts));
 	}

@@ -272,7 +272,7 @@ int tw_open(int forked, uint64_t ppid)
 			break;
 	}
 	if (fd < 0) {
-		lh_say("cannot create trace file ", path, ": ", strerror(errno), "; not tracing", NULL);
+		lh_say("cannot create trace file ", path, ": ", strerror(errno), "; not tracing", LH_END);
 		return -errno;
 	}
 	lh_trace_fd = fd;
@@ -426,11 +426,12 @@ void tw_process_and_modules(uint64_t fork_lock_id)
 	tw_exe[e > 0 ? e : 0] = 0;
 	exelen = strlen(tw_exe) + 1;
 	buf = arena_alloc(cap);
-	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-	if (buf)
-		memcpy(buf, tw_exe, exelen);
+	if (!buf)
+		goto modules;
+	memcpy(buf, tw_exe, exelen);
 	len = exelen;
-	while (buf && fd >= 0) {
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	while (fd >= 0) {
 		if (cap - len < 1024) {
 			nb = arena_alloc(cap * 2);
 			if (!nb)
@@ -447,9 +448,9 @@ void tw_process_and_modules(uint64_t fork_lock_id)
 	}
 	if (fd >= 0)
 		close(fd);
-	if (buf && len > exelen && buf[len - 1] != 0)
+	if (len > exelen && buf[len - 1] != 0)
 		buf[len++] = 0;
-	for (i = exelen; buf && i < len; i++)
+	for (i = exelen; i < len; i++)
 		if (buf[i] == 0)
 			argc++;
 	memset(&rec, 0, sizeof(rec));
@@ -457,8 +458,9 @@ void tw_process_and_modules(uint64_t fork_lock_id)
 	rec.ppid = (uint64_t)getppid();
 	rec.fork_lock_id = fork_lock_id;
 	rec.argc = argc;
-	tw_record(t, LH_REC_PROCESS, &rec, sizeof(rec), buf ? buf : "", buf ? (uint32_t)len : 1);
+	tw_record(t, LH_REC_PROCESS, &rec, sizeof(rec), buf, (uint32_t)len);
 	arena_free(buf, cap);
+modules:
 	spin_lock(&tw_mod_lock);
 	tw_nmods = 0;
 	spin_unlock(&tw_mod_lock);

@@ -51,7 +51,7 @@ static void wd_report(uint32_t cap)
 	int k;
 
 	lh_say("deadlock (watchdog): every thread has been blocked for more than ",
-			fmt_u64(ms, (uint64_t)lh_opt.deadlock_timeout_ms), " ms:", NULL);
+			fmt_u64(ms, (uint64_t)lh_opt.deadlock_timeout_ms), " ms:", LH_END);
 	for (t = thread_first(); t; t = t->next) {
 		if (atomic_load(&t->exited) || t->os_tid == 0)
 			continue;
@@ -60,7 +60,7 @@ static void wd_report(uint32_t cap)
 		name[0] = 0;
 		if (lk)
 			lock_label(lk, name, sizeof(name));
-		lh_say("  thread T", fmt_u64(a, t->tid), " waits for ", what[k], lk ? " " : "", name, NULL);
+		lh_say("  thread T", fmt_u64(a, t->tid), " waits for ", what[k], lk ? " " : "", name, LH_END);
 		if (!parts || np >= cap)
 			continue;
 		parts[np].tid = t->tid;
