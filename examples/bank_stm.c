@@ -142,10 +142,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bank_stm: need at least 1 thread and 2 accounts\n");
 		return 2;
 	}
-	accounts = calloc(naccounts, sizeof(*accounts));
+	accounts = calloc(naccounts, sizeof(lh_tvar *));
 	th = calloc(nthreads, sizeof(*th));
-	if (!accounts || !th)
+	if (!accounts || !th) {
+		free(accounts);
+		free(th);
 		return 1;
+	}
 	for (i = 0; i < naccounts; i++)
 		accounts[i] = lh_tvar_new(INITIAL_BALANCE);
 	for (i = 0; i < nthreads; i++)

@@ -188,10 +188,10 @@ static uint64_t min_active_locked(void)
 
 static void grace_barrier(void)
 {
-	if (lh_g_fence_on_begin)
+	/* membarrier cannot fail once registered; the fence covers the other case */
+	if (lh_g_fence_on_begin ||
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
 		atomic_thread_fence(memory_order_seq_cst);
-	else if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-		atomic_thread_fence(memory_order_seq_cst);  /* cannot fail once registered */
 }
 
 /* Free what this thread (and exited threads) deferred, where it is safe. */

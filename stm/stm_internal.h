@@ -147,6 +147,7 @@ LH_HIDDEN _Noreturn void lh_tx_abort(struct lh_tx *tx, int reason, struct lh_tva
 LH_HIDDEN void lh_tx_rollback_side(struct lh_tx *tx, size_t from_mn);
 LH_HIDDEN void lh_tx_whash_rebuild(struct lh_tx *tx);
 LH_HIDDEN _Noreturn void lh_oom(void);
+LH_HIDDEN void *lh_xcalloc(size_t n, size_t size);
 LH_HIDDEN void *lh_grow(void *p, size_t *cap, size_t elem, size_t need);
 LH_HIDDEN uint64_t lh_now_ns(void);
 

@@ -78,9 +78,7 @@ struct lh_thread *lh_thread_slow(void)
 	struct timespec ts;
 
 	pthread_once(&g_once, global_init);
-	thr = calloc(1, sizeof(*thr));
-	if (!thr)
-		lh_oom();
+	thr = lh_xcalloc(1, sizeof(*thr));
 	atomic_init(&thr->active, LH_IDLE);
 	thr->tx.thr = thr;
 	clock_gettime(CLOCK_MONOTONIC, &ts);

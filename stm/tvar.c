@@ -15,7 +15,7 @@
 
 #include <stdlib.h>
 
-#define LH_CHUNK_TVARS 1024
+#define LH_CHUNK_TVARS ((size_t)1024)
 _Static_assert(LH_CHUNK_TVARS * LH_TVAR_SIZE % 64 == 0, "chunks are whole cache lines");
 
 struct chunk {
@@ -39,7 +39,7 @@ static struct lh_tvar *cell_get(void)
 	} else {
 		if (g_bump == g_bump_end) {
 			/* One extra cell at the front holds the chunk link. */
-			char *c = aligned_alloc(64, (LH_CHUNK_TVARS + 2) * LH_TVAR_SIZE);
+			char *c = aligned_alloc(64, (LH_CHUNK_TVARS + 2) * (size_t)LH_TVAR_SIZE);
 
 			if (!c) {
 				pthread_mutex_unlock(&g_slab_lock);
@@ -47,7 +47,7 @@ static struct lh_tvar *cell_get(void)
 			}
 			((struct chunk *)c)->next = g_chunks;
 			g_chunks = (struct chunk *)c;
-			g_bump = (struct lh_tvar *)(c + 2 * LH_TVAR_SIZE);
+			g_bump = (struct lh_tvar *)(c + (size_t)2 * LH_TVAR_SIZE);
 			g_bump_end = g_bump + LH_CHUNK_TVARS;
 		}
 		tv = g_bump++;

@@ -110,6 +110,15 @@ _Noreturn void lh_oom(void)
 	abort();
 }
 
+void *lh_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		lh_oom();
+	return p;
+}
+
 void *lh_grow(void *p, size_t *cap, size_t elem, size_t need)
 {
 	size_t n = *cap ? *cap : 16;
@@ -230,9 +239,7 @@ void lh_tx_whash_rebuild(struct lh_tx *tx)
 		need *= 2;
 	if (need > tx->widx_cap) {
 		free(tx->widx);
-		tx->widx = calloc(need, sizeof(*tx->widx));
-		if (!tx->widx)
-			lh_oom();
+		tx->widx = lh_xcalloc(need, sizeof(*tx->widx));
 		tx->widx_cap = need;
 	} else {
 		memset(tx->widx, 0, tx->widx_cap * sizeof(*tx->widx));

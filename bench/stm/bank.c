@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 		nthreads = 1;
 	plain = calloc((size_t)naccounts, sizeof(*plain));
 	locked = calloc((size_t)naccounts, sizeof(*locked));
-	tv = calloc((size_t)naccounts, sizeof(*tv));
+	tv = calloc((size_t)naccounts, sizeof(lh_tvar *));
 	w = aligned_alloc(64, sizeof(*w) * MAX_THREADS);
 	if (!plain || !locked || !tv || !w)
 		return 1;

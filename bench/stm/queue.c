@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	long i;
 	double t0, secs;
 
-	if (argc < 4 || (strcmp(argv[1], "stm") && strcmp(argv[1], "cond"))) {
+	if (argc < 4 || (strcmp(argv[1], "stm") != 0 && strcmp(argv[1], "cond") != 0)) {
 		fprintf(stderr, "usage: queue stm|cond handoff ITEMS CAPACITY | latency ROUNDS\n");
 		return 2;
 	}

@@ -160,14 +160,15 @@ void lh_tx_free(lh_tx *tx, void *ptr);
 
 /*
  * Call fn(arg) once after the transaction commits, outside any transaction
- * (so fn may do I/O or start new transactions) [tx].  Returns 0 or -ENOMEM.
+ * (so fn may do I/O or start new transactions) [tx].  Returns 0, or -EINVAL
+ * when fn is NULL.
  */
 int lh_on_commit(lh_tx *tx, void (*fn)(void *arg), void *arg);
 
 /*
  * Call fn(arg) when the current attempt is rolled back (conflict, retry,
- * timeout, or the left branch of lh_or_else() retrying) [tx].  Returns 0 or
- * -ENOMEM.  fn must not use the transaction.
+ * timeout, or the left branch of lh_or_else() retrying) [tx].  Returns 0, or
+ * -EINVAL when fn is NULL.  fn must not use the transaction or start one.
  */
 int lh_on_abort(lh_tx *tx, void (*fn)(void *arg), void *arg);
 

@@ -107,9 +107,9 @@ int main(void)
 	tap_ok(snaps > 0, "snapshots were taken while transfers ran");
 	for (i = 0; i < NACC; i++)
 		total += lh_load(acc[i]);
-	tap_ok(total == NACC * START, "final total conserved (%ld)", (long)total);
+	tap_ok(total == (intptr_t)NACC * START, "final total conserved (%ld)", (long)total);
 	i = lh_stm_stats_get("test-transfer", &st);
-	tap_ok(i == 0 && st.commits == WORKERS * TRANSFERS,
+	tap_ok(i == 0 && st.commits == (uint64_t)WORKERS * TRANSFERS,
 	       "every transfer committed exactly once (%llu commits)",
 	       (unsigned long long)st.commits);
 	i = lh_stm_stats_get("test-snapshot", &st);

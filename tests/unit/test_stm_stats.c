@@ -170,7 +170,7 @@ int main(void)
 	       "reader: exactly %d read-time aborts (%llu)", ROUNDS,
 	       (unsigned long long)st.aborts_by_reason[LH_ABORT_READ]);
 	rc = lh_stm_stats_get("aggressor", &st);
-	tap_ok(rc == 0 && st.commits == 2 * ROUNDS && st.aborts == 0, "aggressor: %d commits, no aborts",
+	tap_ok(rc == 0 && st.commits == (uint64_t)2 * ROUNDS && st.aborts == 0, "aggressor: %d commits, no aborts",
 	       2 * ROUNDS);
 
 	k = lh_stm_set_irrevocable_after(3);
