@@ -36,8 +36,8 @@ native() {
 	p=$(prog output_exit)
 	"$p" x >"$BATS_TEST_TMPDIR/native.out" 2>/dev/null || true
 	mkdir -p "$BATS_TEST_TMPDIR/t"
-	LD_PRELOAD="$SHIM" LOCKHOUND_OPTIONS="trace_dir=$BATS_TEST_TMPDIR/t" \
-		timeout 20 "$p" x >"$BATS_TEST_TMPDIR/shim.out" 2>/dev/null || rc=$?
+	timeout 20 env LD_PRELOAD="$SHIM" LOCKHOUND_OPTIONS="trace_dir=$BATS_TEST_TMPDIR/t" \
+		"$p" x >"$BATS_TEST_TMPDIR/shim.out" 2>/dev/null || rc=$?
 	assert_equal "${rc:-0}" 7
 	cmp "$BATS_TEST_TMPDIR/native.out" "$BATS_TEST_TMPDIR/shim.out"
 }

@@ -8,14 +8,16 @@ setup_file() {
 	local p
 	p=$(prog abba_threads)
 	mkdir -p "$BATS_FILE_TMPDIR/good"
-	env LD_PRELOAD="$SHIM" LOCKHOUND_OPTIONS="trace_dir=$BATS_FILE_TMPDIR/good" \
-		timeout 30 "$p" >/dev/null 2>&1 || true
+	# timeout outside: only the program is preloaded, one trace file
+	timeout 30 env LD_PRELOAD="$SHIM" LOCKHOUND_OPTIONS="trace_dir=$BATS_FILE_TMPDIR/good" \
+		"$p" >/dev/null 2>&1 || true
 }
 
 good_trace() {
 	local f
-	f=$(find "$BATS_FILE_TMPDIR/good" -name 'lockhound.*.trace' | head -n 1)
+	f=$(find "$BATS_FILE_TMPDIR/good" -name 'lockhound.*.trace')
 	[ -n "$f" ] || fail "the shim wrote no trace in $BATS_FILE_TMPDIR/good"
+	[ "$(wc -l <<<"$f")" -eq 1 ] || fail "expected one trace, got: $f"
 	echo "$f"
 }
 

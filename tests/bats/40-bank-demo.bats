@@ -37,7 +37,7 @@ bank() {
 
 @test "40.3 make demo: potential-deadlock in the report, HTML path printed" {
 	need_lockhound
-	run timeout -k 5 300 make -C "$ROOT" -s BUILD="$BUILD" demo
+	run timeout -k 5 180 make -C "$ROOT" -s BUILD="$BUILD" demo
 	assert_success
 	assert_output --partial "HTML report:"
 	[ -s "$BUILD/demo/report.html" ] || fail "no HTML report at $BUILD/demo/report.html"
