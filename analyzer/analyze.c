@@ -50,13 +50,28 @@ const char *pass_kind_word(uint32_t kind, int plural)
 	}
 }
 
+int pass_grow(void *arrp, size_t n, size_t size)
+{
+	void **arr = arrp, *na;
+
+	/* capacity is never below the next power of two of n: grow at 0 and
+	 * at every power of two, so appends cost amortised O(1) */
+	if (n != 0 && (n & (n - 1)) != 0)
+		return 0;
+	na = realloc(*arr, (n ? 2 * n : 1) * size);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	return 0;
+}
+
 lh_finding *pass_add_finding(lh_model *m, lh_kind kind, lh_process *p)
 {
-	lh_finding *nf = realloc(m->findings, (m->nfindings + 1) * sizeof(*nf));
+	lh_finding *nf;
 
-	if (!nf)
+	if (pass_grow(&m->findings, m->nfindings, sizeof(*nf)))
 		return NULL;
-	m->findings = nf;
+	nf = m->findings;
 	nf = &nf[m->nfindings++];
 	memset(nf, 0, sizeof(*nf));
 	nf->kind = kind;
@@ -68,12 +83,11 @@ lh_finding *pass_add_finding(lh_model *m, lh_kind kind, lh_process *p)
 int pass_add_event(lh_finding *f, const char *what, uint32_t tid, lh_lock *l,
 		   lh_stack *s, uint32_t mode)
 {
-	lh_fevent *ne = realloc(f->events, (f->nevents + 1) * sizeof(*ne));
+	lh_fevent *ne;
 
-	if (!ne)
+	if (pass_grow(&f->events, f->nevents, sizeof(*ne)))
 		return -ENOMEM;
-	f->events = ne;
-	ne = &ne[f->nevents];
+	ne = &f->events[f->nevents];
 	memset(ne, 0, sizeof(*ne));
 	ne->what = strdup(what);
 	if (!ne->what)

@@ -594,13 +594,11 @@ static int cyc_prune(cyc_ctx *c, char *reason)
 		free(reason);
 		return rc;
 	}
-	np = realloc(c->m->pruned, (c->m->npruned + 1) * sizeof(*np));
-	if (!np) {
+	if (pass_grow(&c->m->pruned, c->m->npruned, sizeof(*np))) {
 		free(reason);
 		return -ENOMEM;
 	}
-	c->m->pruned = np;
-	np = &np[c->m->npruned++];
+	np = &c->m->pruned[c->m->npruned++];
 	memset(np, 0, sizeof(*np));
 	np->reason = reason;
 	np->cycle.kind = LH_KIND_POTENTIAL_DEADLOCK;

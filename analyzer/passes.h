@@ -62,6 +62,9 @@ const char *pass_class_key(const lh_lock *l);
 /* Words for a lock kind: "mutex"/"mutexes", "rwlock"/"rwlocks", ... */
 const char *pass_kind_word(uint32_t kind, int plural);
 
+/* Makes room for element n of *arrp (elements of `size` bytes) when the
+ * array grows one at a time: reallocates at n = 0 and powers of two. */
+int  pass_grow(void *arrp, size_t n, size_t size);
 /* Findings: append a zeroed finding (count 1) to m->findings. */
 lh_finding *pass_add_finding(lh_model *m, lh_kind kind, lh_process *p);
 int  pass_add_event(lh_finding *f, const char *what, uint32_t tid, lh_lock *l,

@@ -114,13 +114,12 @@ static inline lh_stack *b_stack(lh_process *p, uint64_t id, const char *fn, cons
 static inline lh_dep *b_dep(lh_process *p, uint32_t tid, uint32_t seg, lh_lock *l, lh_stack *s,
 		     uint32_t mode, uint32_t nheld, ...)
 {
-	lh_dep *nd = realloc(p->deps, (p->ndeps + 1) * sizeof(*nd));
+	lh_dep *nd;
 	va_list ap;
 
-	if (!nd)
+	if (pass_grow(&p->deps, p->ndeps, sizeof(*nd)))
 		abort();
-	p->deps = nd;
-	nd = &nd[p->ndeps++];
+	nd = &p->deps[p->ndeps++];
 	memset(nd, 0, sizeof(*nd));
 	nd->tid = tid;
 	nd->seg = seg;
