@@ -7,6 +7,7 @@
  *   class order       (fix texts, --suggest-levels)
  *   cycles + precision (pass_cycles.c)     potential-deadlock, lock-order, pruned
  *   online findings   (pass_online.c)      deadlock, misuse, level-violation
+ *   a real deadlock subsumes the potential-deadlock of the same locks
  *   offline levels    (pass_levels.c)      level-violation
  *   ids + dedup       (ids.c)
  *   suppressions      (suppress.c)         f->suppressed
@@ -163,6 +164,49 @@ static void analyze_stats(lh_model *m, uint64_t nedges)
 	m->nedges = nedges;
 }
 
+/* 1 when the two findings name the same set of locks. */
+static int analyze_same_locks(const lh_finding *a, const lh_finding *b)
+{
+	if (a->nlocks != b->nlocks || a->proc != b->proc)
+		return 0;
+	for (size_t i = 0; i < a->nlocks; i++) {
+		size_t j;
+
+		for (j = 0; j < b->nlocks && b->locks[j] != a->locks[i]; j++)
+			;
+		if (j == b->nlocks)
+			return 0;
+	}
+	return 1;
+}
+
+/* A cycle that really deadlocked during the run is reported once, as the
+ * `deadlock`: the potential-deadlock or lock-order finding of the same
+ * locks (same lifetimes, same process) says nothing more. */
+static void analyze_subsume(lh_model *m)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < m->nfindings; i++) {
+		lh_finding *f = &m->findings[i];
+		int drop = 0;
+
+		if (f->kind == LH_KIND_POTENTIAL_DEADLOCK || f->kind == LH_KIND_LOCK_ORDER)
+			for (size_t k = 0; k < m->nfindings && !drop; k++)
+				drop = m->findings[k].kind == LH_KIND_DEADLOCK &&
+				       m->findings[k].nlocks >= 2 &&
+				       analyze_same_locks(f, &m->findings[k]);
+		if (drop) {
+			pass_finding_release(f);
+			continue;
+		}
+		if (out != i)
+			m->findings[out] = *f;
+		out++;
+	}
+	m->nfindings = out;
+}
+
 int lh_analyze(lh_model *m, const lh_analysis_opts *o)
 {
 	lh_order *ord = NULL;
@@ -178,6 +222,8 @@ int lh_analyze(lh_model *m, const lh_analysis_opts *o)
 		rc = pass_cycles(m, o, ord, &nedges);
 	if (!rc)
 		rc = pass_online(m, ord);
+	if (!rc)
+		analyze_subsume(m);
 	if (!rc)
 		rc = pass_levels(m);
 	if (!rc)

@@ -9,9 +9,12 @@
  * LOCKNAME is matched against a lock's name, its annotation, its class
  * name, and the symbol or annotation of its class key ("sym:X", "name:X").
  * LEVEL is a decimal integer (negative allowed).  Every error is reported
- * with its line ("FILE:LINE: ...") before the call fails with -EINVAL, so a
- * user fixes all of them in one go.  A name that matches no lock of these
- * traces is not an error: the lock may simply not have been used.
+ * with its line ("FILE:LINE: ..."), so a user fixes all of them in one go;
+ * levels_parse then returns -EINVAL together with the valid entries, and
+ * levels_apply uses those (the shim, reading the same file, also warns and
+ * goes on: a typo in line 7 must not hide the violations of lines 1-6).
+ * A name that matches no lock of these traces is not an error: the lock
+ * may simply not have been used.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -126,15 +129,14 @@ int levels_parse(const char *path, lh_levels_entry **out, size_t *nout)
 	}
 	free(line);
 	fclose(fp);
-	if (!rc && bad)
-		rc = -EINVAL;
 	if (rc) {
 		levels_free(es, n);
 		return rc;
 	}
+	/* the valid entries are returned even when some lines were bad */
 	*out = es;
 	*nout = n;
-	return 0;
+	return bad ? -EINVAL : 0;
 }
 
 static const lh_levels_entry *levels_find(const lh_levels_entry *es, size_t n, const char *name)
@@ -171,7 +173,9 @@ int levels_apply(lh_model *m, const char *path)
 	size_t n;
 	int rc = levels_parse(path, &es, &n);
 
-	if (rc)
+	/* Bad lines were reported with their numbers; like the shim, go on
+	 * with the valid ones rather than stop the analysis. */
+	if (rc && rc != -EINVAL)
 		return rc;
 	for (size_t i = 0; i < m->nprocs; i++) {
 		lh_lock *l;
