@@ -157,6 +157,7 @@ static int rec_process(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 	lh_process *p = r->p;
 	const char *s = (const char *)(pr + 1);
 	size_t left, used;
+	uint32_t argc;
 
 	NEED(lh_rec_process);
 	left = size - sizeof(*pr);
@@ -173,10 +174,13 @@ static int rec_process(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 		free(p->argv[i]);
 	free(p->argv);
 	p->argc = 0;
-	p->argv = calloc((size_t)pr->argc + 1, sizeof(char *));
+	/* every string takes at least one byte of the tail: a corrupt argc
+	 * near UINT32_MAX must not size the array */
+	argc = pr->argc < left ? pr->argc : (uint32_t)left;
+	p->argv = calloc((size_t)argc + 1, sizeof(char *));
 	if (!p->argv)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < pr->argc && left > 0; i++) {
+	for (uint32_t i = 0; i < argc && left > 0; i++) {
 		p->argv[i] = reader_strdup(s, left, &used);
 		if (!p->argv[i])
 			return -ENOMEM;
@@ -678,32 +682,38 @@ static void reader_resolve_threads(lh_process *p)
 		t->created_at = lh_stack_find(p, t->create_stack);
 }
 
-/* Re-points a forked child's placeholder locks at the parent's locks. */
+/* The lock a reference of forked child p should use: the parent's real
+ * lock for an inherited placeholder, else l itself. */
+static lh_lock *reader_adopted(const lh_process *p, lh_lock *l)
+{
+	lh_lock *real;
+
+	if (!l || !l->placeholder || l->id >= p->fork_lock_id)
+		return l;
+	real = lh_lock_find(p->parent, l->id);
+	return (real && !real->placeholder) ? real : l;
+}
+
+/* Re-points a forked child's placeholder locks at the parent's locks: one
+ * pass over the references (a hash lookup each), then the placeholders
+ * that were replaced are dropped. */
 static void reader_adopt(lh_process *p)
 {
 	lh_online *on = p->online;
 	lh_lock *l, *lt;
 
+	for (size_t i = 0; i < p->ndeps; i++) {
+		p->deps[i].lock = reader_adopted(p, p->deps[i].lock);
+		for (uint32_t j = 0; j < p->deps[i].nheld; j++)
+			p->deps[i].held[j].lock = reader_adopted(p, p->deps[i].held[j].lock);
+	}
+	for (size_t i = 0; i < p->nonline; i++)
+		for (uint32_t j = 0; j < on[i].nparts; j++)
+			on[i].parts[j].lock = reader_adopted(p, on[i].parts[j].lock);
 	for (l = p->locks; l; l = lt) {
-		lh_lock *real;
-
 		lt = l->hh.next;
-		if (!l->placeholder || l->id >= p->fork_lock_id)
+		if (reader_adopted(p, l) == l)
 			continue;
-		real = lh_lock_find(p->parent, l->id);
-		if (!real || real->placeholder)
-			continue;
-		for (size_t i = 0; i < p->ndeps; i++) {
-			if (p->deps[i].lock == l)
-				p->deps[i].lock = real;
-			for (uint32_t j = 0; j < p->deps[i].nheld; j++)
-				if (p->deps[i].held[j].lock == l)
-					p->deps[i].held[j].lock = real;
-		}
-		for (size_t i = 0; i < p->nonline; i++)
-			for (uint32_t j = 0; j < on[i].nparts; j++)
-				if (on[i].parts[j].lock == l)
-					on[i].parts[j].lock = real;
 		HASH_DEL(p->locks, l);
 		free(l->name);
 		free(l->annotation);
@@ -728,6 +738,11 @@ static void reader_link(lh_model *m)
 			if (!best || q->start_ns > best->start_ns)
 				best = q;
 		}
+		/* corrupt or crafted pids (a child that is its parent's parent)
+		 * must not make lh_lock_find / lh_stack_find walk a cycle */
+		for (const lh_process *a = best; a && best; a = a->parent)
+			if (a == p)
+				best = NULL;
 		if (!best)
 			continue;
 		p->parent = best;
