@@ -196,7 +196,7 @@ struct lh_thread {
 };
 #define LH_IDLE UINT64_MAX
 
-extern LH_TLS struct lh_thread *lh_self_;
+extern LH_TLS struct lh_thread *lh_self_ LH_HIDDEN;
 LH_HIDDEN struct lh_thread *lh_thread_slow(void);
 static inline struct lh_thread *lh_thread_self(void)
 {

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-LH_TLS struct lh_thread *lh_self_;
+LH_HIDDEN LH_TLS struct lh_thread *lh_self_;
 pthread_mutex_t lh_g_threads_lock = PTHREAD_MUTEX_INITIALIZER;
 struct lh_thread *lh_g_threads;
 int lh_g_fence_on_begin = 1;

@@ -577,7 +577,13 @@ static int run(lh_site *site, lh_tx_fn fn, void *arg, long long timeout_ns, int 
 			*result = r;
 		return 0;
 	}
-	tx->site_id = site ? lh_site_resolve(site) : 0;
+	if (!site)
+		tx->site_id = 0;
+	else {
+		int id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+
+		tx->site_id = LH_LIKELY(id > 0) ? (uint32_t)id - 1 : lh_site_resolve(site);
+	}
 	tx->ctr = lh_ctr(thr, tx->site_id);
 	tx->streak = 0;
 	tx->timing = atomic_load_explicit(&lh_g_timing, memory_order_relaxed);

@@ -70,6 +70,12 @@ static inline uint64_t next_rand(uint64_t *s)
 	return *s = x;
 }
 
+/* A random index below n without a division (multiply-high, Lemire). */
+static inline long pick(uint64_t *s, long n)
+{
+	return (long)(((unsigned __int128)next_rand(s) * (uint64_t)n) >> 64);
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -117,9 +123,9 @@ static void transfer(struct worker *w)
 {
 	struct move m;
 
-	m.from = (long)(next_rand(&w->rng) % (uint64_t)naccounts);
+	m.from = pick(&w->rng, naccounts);
 	do
-		m.to = (long)(next_rand(&w->rng) % (uint64_t)naccounts);
+		m.to = pick(&w->rng, naccounts);
 	while (m.to == m.from);
 	switch (variant) {
 	case V_NOLOCK:
