@@ -667,6 +667,39 @@ static const lh_lock *cyc_readread(const cyc_ctx *c)
 	return NULL;
 }
 
+static int cyc_cmp_tid(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Distinct threads among all refs of the cycle's edges (0 if no memory:
+ * the number is only for the reason text). */
+static size_t cyc_nthreads(const cyc_ctx *c)
+{
+	size_t total = 0, n = 0, k = 0;
+	uint32_t *tids;
+
+	for (size_t i = 0; i < c->n; i++)
+		total += cyc_edge_at(c, i)->nrefs;
+	tids = malloc((total + 1) * sizeof(*tids));
+	if (!tids)
+		return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const cyc_edge *e = cyc_edge_at(c, i);
+
+		for (size_t r = 0; r < e->nrefs; r++)
+			tids[k++] = e->refs[r].dep->tid;
+	}
+	qsort(tids, k, sizeof(*tids), cyc_cmp_tid);
+	for (size_t i = 0; i < k; i++)
+		if (i == 0 || tids[i] != tids[i - 1])
+			n++;
+	free(tids);
+	return n;
+}
+
 static void cyc_first_choice(cyc_ctx *c)
 {
 	for (size_t i = 0; i < c->n; i++)
@@ -701,8 +734,9 @@ static int cyc_classify(cyc_ctx *c)
 	}
 	cyc_first_choice(c);
 	return cyc_prune(c, pass_printf(
-		"chain broken: no thread holds its part of the chain at once "
-		"(a lock is released before the next one is taken)"));
+		"chain broken: the %zu edges come from %zu threads and no thread holds its "
+		"part of the chain at once (a lock is released before the next one is taken)",
+		c->n, cyc_nthreads(c)));
 }
 
 static int cyc_on_cycle(void *ctx, const uint32_t *eids, size_t n)
