@@ -53,6 +53,9 @@ int  cli_report(lh_cli *c);
  * input (suppressions, levels, baseline) is bad.  *counted gets the
  * findings that count towards the exit status, *made those listed. */
 int  cli_analyze(lh_cli *c, lh_model *m, size_t *counted, size_t *made);
+/* Checks that --suppressions, --levels and --baseline name readable regular
+ * files (before a program runs or traces are read); 0 or -errno, said. */
+int  cli_check_inputs(const lh_cli *c);
 /* Writes m in format fmt to stream out / to file path; 0 or -errno (the
  * reason went through lh_diag). */
 int  cli_write_stream(const lh_cli *c, const lh_model *m, const char *fmt, FILE *out);

@@ -4,9 +4,11 @@
  * report files.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +56,40 @@ static void cli_title(lh_model *m)
 	}
 	t[n] = '\0';
 	m->title = t;
+}
+
+/* 0 when path names a readable regular file, else -errno after saying so. */
+static int cli_check_file(const char *what, const char *path)
+{
+	struct stat st;
+	int fd, err = 0;
+
+	if (!path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		err = errno;
+	else if (fstat(fd, &st) < 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode))
+		err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		lh_diag("%s file %s: %s", what, path,
+			err == EINVAL ? "not a regular file" : strerror(err));
+	return -err;
+}
+
+int cli_check_inputs(const lh_cli *c)
+{
+	int rc = cli_check_file("suppressions", c->suppressions);
+
+	if (!rc)
+		rc = cli_check_file("levels", c->levels);
+	if (!rc)
+		rc = cli_check_file("baseline", c->baseline);
+	return rc;
 }
 
 int cli_analyze(lh_cli *c, lh_model *m, size_t *counted, size_t *made)

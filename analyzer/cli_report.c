@@ -16,6 +16,9 @@ int cli_report(lh_cli *c)
 	size_t counted = 0, made = 0;
 	int bad = 0, rc, status;
 
+	/* an analysis input that cannot be read is unreadable input (3) */
+	if (cli_check_inputs(c))
+		return LH_EXIT_BADINPUT;
 	lh_model_init(&m);
 	cli_progress_start();
 	for (int i = 0; i < c->nargs; i++) {

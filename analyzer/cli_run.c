@@ -296,6 +296,11 @@ int cli_run(lh_cli *c)
 		free(path);
 		return LH_EXIT_USAGE;
 	}
+	/* a bad analysis input is found before PROGRAM runs, not after */
+	if (cli_check_inputs(c)) {
+		status = LH_EXIT_USAGE;
+		goto out;
+	}
 	if (c->levels) {
 		levels = realpath(c->levels, NULL);
 		if (!levels) {
@@ -353,6 +358,7 @@ int cli_run(lh_cli *c)
 	if (rc) {
 		lh_model_free(&m);
 		status = rc;
+		lh_diag("traces kept in %s; fix the input and run 'lockhound report' on them", dir);
 		goto out;
 	}
 	cli_write_stream(c, &m, "text", stderr);
