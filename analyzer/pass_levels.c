@@ -230,10 +230,11 @@ int lh_suggest_levels(lh_model *m, FILE *out)
 		rc = order_build(&o, m);
 	if (rc)
 		return rc;
-	fprintf(out, "# lockhound --suggest-levels: a levels file (LOCKNAME LEVEL a line) that\n"
-		     "# every lock order observed agrees with.  A thread holding a lock of\n"
-		     "# level M may only acquire locks of lower levels: the lock taken first\n"
-		     "# has the highest level.  Levels step by 10 to leave room.\n");
+	fprintf(out, "# lockhound --suggest-levels: a levels file (LOCKNAME LEVEL a line)\n"
+		     "# consistent with the lock orders observed; where they form a cycle,\n"
+		     "# the acquisitions to change are listed at the end.  A thread holding\n"
+		     "# a lock of level M may only acquire locks of lower levels: the lock\n"
+		     "# taken first has the highest level.  Levels step by 10 to leave room.\n");
 	if (o->n == 0)
 		fprintf(out, "# no lock was taken while holding another: nothing to order\n");
 	for (size_t r = 0; r < o->n; r++) {

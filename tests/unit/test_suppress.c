@@ -316,6 +316,34 @@ static void test_suggest(void)
 	lh_model_free(&m);
 }
 
+static void test_suggest_same_class(void)
+{
+	lh_model m;
+	lh_process *p;
+	lh_lock *a, *b;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int rc;
+
+	lh_model_init(&m);
+	p = b_proc(&m);
+	b_thread(p, 1, 0, 0);
+	a = b_lock(p, 1, "account");
+	b = b_lock(p, 2, "account");
+	b_dep(p, 1, 0, b, b_stack(p, 11, "transfer", "bank.c"), W, 1, a,
+	      b_stack(p, 10, "transfer", "bank.c"), W);
+	mem = open_memstream(&text, &len);
+	rc = lh_suggest_levels(&m, mem);
+	fclose(mem);
+	tap_ok(rc == 0 && strstr(text, "\naccount 10\n") &&
+	       strstr(text, "# same level: two locks of class account are held together at "
+			    "bank.c:11 (transfer): take them with lh_lock_many()"),
+	       "suggest-levels: one class taken twice is one level, with an lh_lock_many() note");
+	free(text);
+	lh_model_free(&m);
+}
+
 static lh_online *add_online(lh_process *p, uint32_t kind, uint32_t sub, const char *msg,
 			     uint32_t nparts)
 {
@@ -421,7 +449,7 @@ int main(void)
 {
 	char cmd[600];
 
-	tap_plan(36);
+	tap_plan(37);
 	if (!mkdtemp(tmpdir))
 		return 1;
 	lh_diag_set_sink(sink, NULL);
@@ -429,6 +457,7 @@ int main(void)
 	test_baseline();
 	test_levels();
 	test_suggest();
+	test_suggest_same_class();
 	test_online();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
