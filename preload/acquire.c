@@ -22,7 +22,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "shim.h"
+#include "fastpath.h"
+
+_Atomic uint32_t lh_memo_epoch;
 
 int acq_held_find(struct lh_thread *t, struct lh_lock *lk)
 {
@@ -32,33 +34,6 @@ int acq_held_find(struct lh_thread *t, struct lh_lock *lk)
 		if (t->held[i].lk == lk)
 			return i;
 	return -1;
-}
-
-static inline uint64_t acq_chain(const struct lh_thread *t)
-{
-	return t->nheld ? t->held[t->nheld - 1].chain : LH_CHAIN_SEED;
-}
-
-static inline __attribute__((always_inline)) void held_push(struct lh_thread *t, struct lh_lock *lk,
-		uint64_t id, uint32_t mode, uint64_t stack, uint64_t chain)
-{
-	struct lh_held *h;
-	int64_t level;
-
-	if (LH_UNLIKELY(t->nheld == t->held_cap) && thread_held_grow(t))
-		return;       /* out of memory: said once; this hold is not tracked */
-	level = atomic_load_explicit(&lk->level, memory_order_relaxed);
-	h = &t->held[t->nheld];
-	h->chain = chain;
-	h->lk = lk;
-	h->id = id;
-	h->stack = stack;
-	h->mode = mode;
-	h->depth = 1;
-	h->level = level;
-	if (LH_UNLIKELY(level != LH_NO_LEVEL))
-		t->nleveled++;
-	t->nheld++;
 }
 
 void acq_held_push(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint64_t stack)
@@ -94,8 +69,20 @@ void acq_event(struct lh_thread *t, uint16_t op, uint32_t mode, uint64_t id)
 	tw_record(t, LH_REC_EVENT, &ev, sizeof(ev), NULL, 0);
 }
 
+void acq_memo_set(struct lh_thread *t, struct lh_lock *lk, uint64_t key, uint64_t stack)
+{
+	uint64_t tag = memo_tag(t, key);
+
+	if (atomic_load_explicit(&lk->memo_tag, memory_order_relaxed) == tag)
+		return;
+	atomic_store_explicit(&lk->memo_tag, 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&lk->memo_stack, stack, memory_order_relaxed);
+	atomic_store_explicit(&lk->memo_tag, tag, memory_order_release);
+}
+
 /* A chain not seen before in this segment: stack, DEP, remember. */
-static uint64_t acq_new_chain(struct lh_thread *t, uint64_t key, uint64_t id, uint32_t mode)
+static uint64_t acq_new_chain(struct lh_thread *t, struct lh_lock *lk, uint64_t key, uint64_t id, uint32_t mode)
 {
 	struct lh_tbuf *b;
 	lh_rec_dep *d;
@@ -126,20 +113,24 @@ static uint64_t acq_new_chain(struct lh_thread *t, uint64_t key, uint64_t id, ui
 		tw_end(b, size);
 		atomic_fetch_add_explicit(&lh_ndeps, 1, memory_order_relaxed);
 	}
-	chainset_add(&t->chains, key, id, mode, t->seg, stack);
+	if (chainset_add(&t->chains, key, id, mode, t->seg, stack) == 0)
+		acq_memo_set(t, lk, key, stack);
 	lh_in_shim = 0;
 	return stack;
 }
 
 /* DEP for acquiring (id, mode) now; returns the stack id to remember. */
-static inline uint64_t acq_chain_check(struct lh_thread *t, uint64_t id, uint32_t mode)
+static inline uint64_t acq_chain_check(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode)
 {
-	uint64_t key = chain_mix(acq_chain(t), id, mode);
-	struct lh_chain_ent *e = chainset_find(&t->chains, key, id, mode, t->seg);
+	uint64_t key = chain_mix(acq_chain(t), id, mode), stack;
+	struct lh_chain_ent *e;
 
+	if (memo_get(t, lk, key, &stack))
+		return stack;
+	e = chainset_find(&t->chains, key, id, mode, t->seg);
 	if (LH_LIKELY(e != NULL))
 		return e->stack;
-	return acq_new_chain(t, key, id, mode);
+	return acq_new_chain(t, lk, key, id, mode);
 }
 
 static void acq_took(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint64_t stack)
@@ -209,6 +200,9 @@ static void acq_self_deadlock(struct lh_thread *t, struct lh_lock *lk, uint64_t 
 	lh_in_shim = 0;
 }
 
+static int acq_wait(struct lh_thread *t, struct lh_acq *a, struct lh_lock *lk, uint64_t id,
+		uint32_t mode, uint64_t stack, int r);
+
 int acq_lock(struct lh_acq *a)
 {
 	struct lh_thread *t = lh_self;
@@ -224,34 +218,6 @@ int acq_lock(struct lh_acq *a)
 	id = lock_live_id(t, lk, a->kind, a->obj);
 	t->lock_ops++;
 
-	/* the common case: blocking request, not held by us, no levels, chain
-	 * already seen, lock free */
-	if (LH_LIKELY(a->how == LH_HOW_BLOCK && (t->nleveled | t->in_many) == 0 &&
-		      atomic_load_explicit(&lk->owner, memory_order_relaxed) != t &&
-		      atomic_load_explicit(&lk->readers, memory_order_relaxed) == 0 &&
-		      atomic_load_explicit(&lk->level, memory_order_relaxed) == LH_NO_LEVEL &&
-		      !lh_stm_hook)) {
-		uint64_t key = chain_mix(acq_chain(t), id, mode);
-		struct lh_chain_ent *e = chainset_find(&t->chains, key, id, mode, t->seg);
-
-		if (LH_LIKELY(e != NULL)) {
-			r = a->try_fn(a->obj);
-			if (LH_LIKELY(r == 0)) {
-				held_push(t, lk, id, mode, e->stack, key);
-				if (mode & LH_MODE_READ) {
-					if (atomic_fetch_add_explicit(&lk->readers, 1, memory_order_relaxed) == 0)
-						atomic_store_explicit(&lk->rd_owner, t, memory_order_relaxed);
-				} else {
-					atomic_store_explicit(&lk->owner, t, memory_order_relaxed);
-				}
-				if (LH_UNLIKELY(lh_opt.full))
-					acq_event(t, LH_EV_ACQUIRE, mode, id);
-				return 0;
-			}
-			stack = e->stack;
-			goto busy;
-		}
-	}
 	if (LH_UNLIKELY(t->in_many))
 		mode |= LH_MODE_MULTI;
 
@@ -297,7 +263,7 @@ int acq_lock(struct lh_acq *a)
 		r = a->try_fn(a->obj);
 		if (r == 0 || r == EOWNERDEAD) {
 			mode |= LH_MODE_TRY;
-			stack = acq_chain_check(t, id, mode);
+			stack = acq_chain_check(t, lk, id, mode);
 			acq_took(t, lk, id, mode, stack);
 		} else if (r == EBUSY) {
 			if (LH_UNLIKELY(lh_opt.full))
@@ -313,13 +279,19 @@ int acq_lock(struct lh_acq *a)
 	if (LH_UNLIKELY(t->nleveled != 0) ||
 	    LH_UNLIKELY(atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL))
 		acq_check_level(t, lk, id, mode, a->caller);
-	stack = acq_chain_check(t, id, mode);
+	stack = acq_chain_check(t, lk, id, mode);
 	if (LH_UNLIKELY(lh_stm_hook != NULL) && lh_in_tx())
 		finding_misuse(t, LH_MIS_BLOCK_IN_TX, lk, id, 0, a->caller,
 				"blocking lock acquisition inside an STM transaction attempt");
 
 	r = a->try_fn(a->obj);
-busy:
+	return acq_wait(t, a, lk, id, mode, stack, r);
+}
+
+/* After the first try of a blocking or timed acquisition returned r. */
+static int acq_wait(struct lh_thread *t, struct lh_acq *a, struct lh_lock *lk, uint64_t id,
+		uint32_t mode, uint64_t stack, int r)
+{
 	if (r == EBUSY) {
 		atomic_store_explicit(&t->wait_since_ns, now_ns(), memory_order_relaxed);
 		t->wait_stack = stack;
@@ -338,6 +310,23 @@ busy:
 	else if (acq_is_error(r, a->how))
 		finding_misuse(t, LH_MIS_ERROR_RETURN, lk, id, r, a->caller, "lock call returned an error");
 	return r;
+}
+
+/* fast_lock()'s first try of a blocking request returned r != 0. */
+int acq_lock_wait(struct lh_acq *a, struct lh_lock *lk, uint64_t id, uint64_t stack, int r)
+{
+	return acq_wait(lh_self, a, lk, id, a->mode, stack, r);
+}
+
+/* fast_unlock() in trace_mode=full, or when the real unlock failed. */
+void acq_unlock_after(struct lh_thread *t, struct lh_lock *lk, uint32_t mode, int r, void *caller)
+{
+	uint64_t id = atomic_load_explicit(&lk->id, memory_order_relaxed);
+
+	if (LH_UNLIKELY(lh_opt.full))
+		acq_event(t, LH_EV_RELEASE, mode, id);
+	if (LH_UNLIKELY(r != 0))
+		finding_misuse(t, LH_MIS_ERROR_RETURN, lk, id, r, caller, "unlock returned an error");
 }
 
 int acq_unlock(void *obj, uint32_t kind, int (*unlock_fn)(void *), void *caller)
@@ -392,7 +381,7 @@ void acq_reacquire(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_
 
 	if (t->nleveled != 0 || atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL)
 		acq_check_level(t, lk, id, mode, NULL);
-	stack = acq_chain_check(t, id, mode);
+	stack = acq_chain_check(t, lk, id, mode);
 	acq_took(t, lk, id, mode, stack);
 	if (t->nheld && t->held[t->nheld - 1].lk == lk)
 		t->held[t->nheld - 1].depth = depth ? depth : 1;

@@ -11,7 +11,30 @@
 #include <errno.h>
 #include <threads.h>
 
-#include "shim.h"
+#include "fastpath.h"
+
+/* The body of a blocking lock interceptor: the inline common path, else the
+ * full acquisition (acq_lock), or the wait after the first try (EBUSY). */
+#define FAST_LOCK_BODY(t, obj, kind, mode, tryf, blockf, conv) \
+	do { \
+		struct lh_lock *lk_ = NULL; \
+		uint64_t id_ = 0, stack_ = 0; \
+		int r_ = fast_lock(t, obj, kind, mode, tryf, &lk_, &id_, &stack_); \
+		struct lh_acq a_; \
+		if (LH_LIKELY(r_ == 0)) \
+			return conv(0); \
+		a_ = (struct lh_acq){ obj, kind, mode, LH_HOW_BLOCK, tryf, blockf, 0, NULL, CALLER }; \
+		return conv(r_ == LH_FAST_MISS ? acq_lock(&a_) : acq_lock_wait(&a_, lk_, id_, stack_, r_)); \
+	} while (0)
+
+#define FAST_UNLOCK_BODY(t, obj, kind, unlockf, conv) \
+	do { \
+		int r_ = fast_unlock(t, obj, kind, unlockf, CALLER); \
+		if (LH_LIKELY(r_ != LH_FAST_MISS)) \
+			return conv(r_); \
+		return conv(acq_unlock(obj, kind, unlockf, CALLER)); \
+	} while (0)
+#define NO_CONV(r) (r)
 
 #define CALLER __builtin_return_address(0)
 
@@ -85,12 +108,10 @@ LH_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 LH_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	struct lh_thread *t = shim_enter();
-	struct lh_acq a = { m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_BLOCK, mutex_try, mutex_block,
-			    0, NULL, CALLER };
 
 	if (!t)
 		return REAL(pthread_mutex_lock)(m);
-	return acq_lock(&a);
+	FAST_LOCK_BODY(t, m, LH_LOCK_MUTEX, LH_MODE_WRITE, mutex_try, mutex_block, NO_CONV);
 }
 
 LH_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
@@ -132,7 +153,7 @@ LH_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 
 	if (!t)
 		return REAL(pthread_mutex_unlock)(m);
-	return acq_unlock(m, LH_LOCK_MUTEX, mutex_unlock_fn, CALLER);
+	FAST_UNLOCK_BODY(t, m, LH_LOCK_MUTEX, mutex_unlock_fn, NO_CONV);
 }
 
 /* ---- pthread_rwlock_t ------------------------------------------------------- */
@@ -180,9 +201,23 @@ LH_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *rw)
 	}
 
 LH_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *rw)
-RW_LOCK_FN(pthread_rwlock_rdlock, LH_MODE_READ, LH_HOW_BLOCK, rw_tryrd, rw_rd, 0, NULL, rw)
+{
+	struct lh_thread *t = shim_enter();
+
+	if (!t)
+		return REAL(pthread_rwlock_rdlock)(rw);
+	FAST_LOCK_BODY(t, rw, LH_LOCK_RWLOCK, LH_MODE_READ, rw_tryrd, rw_rd, NO_CONV);
+}
+
 LH_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *rw)
-RW_LOCK_FN(pthread_rwlock_wrlock, LH_MODE_WRITE, LH_HOW_BLOCK, rw_trywr, rw_wr, 0, NULL, rw)
+{
+	struct lh_thread *t = shim_enter();
+
+	if (!t)
+		return REAL(pthread_rwlock_wrlock)(rw);
+	FAST_LOCK_BODY(t, rw, LH_LOCK_RWLOCK, LH_MODE_WRITE, rw_trywr, rw_wr, NO_CONV);
+}
+
 LH_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *rw)
 RW_LOCK_FN(pthread_rwlock_tryrdlock, LH_MODE_READ, LH_HOW_TRY, rw_tryrd, rw_rd, 0, NULL, rw)
 LH_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *rw)
@@ -202,7 +237,7 @@ LH_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 
 	if (!t)
 		return REAL(pthread_rwlock_unlock)(rw);
-	return acq_unlock(rw, LH_LOCK_RWLOCK, rw_unlock_fn, CALLER);
+	FAST_UNLOCK_BODY(t, rw, LH_LOCK_RWLOCK, rw_unlock_fn, NO_CONV);
 }
 
 /* ---- pthread_spinlock_t ----------------------------------------------------- */
@@ -237,12 +272,10 @@ LH_EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
 LH_EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
 {
 	struct lh_thread *t = shim_enter();
-	struct lh_acq a = { (void *)s, LH_LOCK_SPIN, LH_MODE_WRITE, LH_HOW_BLOCK, spin_try_fn, spin_block_fn,
-			    0, NULL, CALLER };
 
 	if (!t)
 		return REAL(pthread_spin_lock)(s);
-	return acq_lock(&a);
+	FAST_LOCK_BODY(t, (void *)s, LH_LOCK_SPIN, LH_MODE_WRITE, spin_try_fn, spin_block_fn, NO_CONV);
 }
 
 LH_EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
@@ -262,7 +295,7 @@ LH_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
 
 	if (!t)
 		return REAL(pthread_spin_unlock)(s);
-	return acq_unlock((void *)s, LH_LOCK_SPIN, spin_unlock_fn, CALLER);
+	FAST_UNLOCK_BODY(t, (void *)s, LH_LOCK_SPIN, spin_unlock_fn, NO_CONV);
 }
 
 /* ---- C11 mtx_t -------------------------------------------------------------- */
@@ -320,11 +353,10 @@ LH_EXPORT void mtx_destroy(mtx_t *m)
 LH_EXPORT int mtx_lock(mtx_t *m)
 {
 	struct lh_thread *t = shim_enter();
-	struct lh_acq a = { m, LH_LOCK_MTX, LH_MODE_WRITE, LH_HOW_BLOCK, mtx_try_fn, mtx_block_fn, 0, NULL, CALLER };
 
 	if (!t)
 		return REAL(mtx_lock)(m);
-	return c11_from_errno(acq_lock(&a));
+	FAST_LOCK_BODY(t, m, LH_LOCK_MTX, LH_MODE_WRITE, mtx_try_fn, mtx_block_fn, c11_from_errno);
 }
 
 LH_EXPORT int mtx_trylock(mtx_t *m)
@@ -354,5 +386,5 @@ LH_EXPORT int mtx_unlock(mtx_t *m)
 
 	if (!t)
 		return REAL(mtx_unlock)(m);
-	return c11_from_errno(acq_unlock(m, LH_LOCK_MTX, mtx_unlock_fn, CALLER));
+	FAST_UNLOCK_BODY(t, m, LH_LOCK_MTX, mtx_unlock_fn, c11_from_errno);
 }

@@ -131,6 +131,10 @@ struct lh_lock {
 	_Atomic int64_t level;    /* LH_NO_LEVEL if none                        */
 	const char *_Atomic name; /* lh_lock_name, arena copy                   */
 	_Atomic uintptr_t cond_mutex; /* condvars: mutex address last used     */
+	/* chain memo (fastpath.h): the last chain seen acquiring this lock,
+	 * tagged with (thread, segment, fork epoch); a seqlock-like pair */
+	_Atomic uint64_t memo_tag;
+	_Atomic uint64_t memo_stack;
 };
 
 struct lh_table;
@@ -189,6 +193,9 @@ struct lh_thread {
 	uint32_t nleveled;        /* held locks with a level                     */
 	uint32_t in_many;         /* inside lh_lock_many                         */
 	uint64_t lock_ops;
+	/* the thread's last fast acquisition (fastpath.h): chain before, lock
+	 * id, seg << 32 | mode -> chain key and stack, skipping the chain set */
+	uint64_t memo_prev, memo_id, memo_segmode, memo_key, memo_stack;
 	struct lh_tcache cache[LH_TCACHE];
 	struct lh_chainset chains;
 	struct lh_tbuf buf;
@@ -303,6 +310,10 @@ struct lh_acq {
 	void *caller;
 };
 int acq_lock(struct lh_acq *a);           /* errno-style result */
+int acq_lock_wait(struct lh_acq *a, struct lh_lock *lk, uint64_t id, uint64_t stack, int r);
+void acq_unlock_after(struct lh_thread *t, struct lh_lock *lk, uint32_t mode, int r, void *caller);
+void acq_memo_set(struct lh_thread *t, struct lh_lock *lk, uint64_t key, uint64_t stack);
+extern _Atomic uint32_t lh_memo_epoch;    /* bumped in a fork child */
 void acq_reacquire(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint32_t depth);
 
 /* Entry of every interceptor: the calling thread's state, or NULL when the
