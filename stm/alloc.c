@@ -202,10 +202,10 @@ void lh_limbo_drain(struct lh_thread *thr, int force)
 	if (thr->limbo_n == 0 && !force)
 		return;
 	grace_barrier();
-	pthread_mutex_lock(&lh_g_threads_lock);
+	lh_mutex_lock(&lh_g_threads_lock);
 	min = min_active_locked();
 	g_orphans_n = sweep(g_orphans, g_orphans_n, min);
-	pthread_mutex_unlock(&lh_g_threads_lock);
+	lh_mutex_unlock(&lh_g_threads_lock);
 	thr->limbo_n = sweep(thr->limbo, thr->limbo_n, min);
 }
 

@@ -104,10 +104,10 @@ void lh_retry_wake_tvar(struct lh_tvar *tv)
 	pthread_mutex_t *s = stripe(tv);
 	struct lh_wnode *n;
 
-	pthread_mutex_lock(s);
+	lh_mutex_lock(s);
 	for (n = atomic_load_explicit(&tv->waiters, memory_order_relaxed); n; n = n->next)
 		wake(n->w);
-	pthread_mutex_unlock(s);
+	lh_mutex_unlock(s);
 }
 
 void lh_retry_detach_all(struct lh_tvar *tv)
@@ -117,7 +117,7 @@ void lh_retry_detach_all(struct lh_tvar *tv)
 
 	if (atomic_load(&tv->waiters) == NULL)
 		return;
-	pthread_mutex_lock(s);
+	lh_mutex_lock(s);
 	for (n = atomic_load_explicit(&tv->waiters, memory_order_relaxed); n; n = next) {
 		next = n->next;
 		n->linked = 0;
@@ -125,7 +125,7 @@ void lh_retry_detach_all(struct lh_tvar *tv)
 		wake(n->w);
 	}
 	atomic_store_explicit(&tv->waiters, NULL, memory_order_relaxed);
-	pthread_mutex_unlock(s);
+	lh_mutex_unlock(s);
 }
 
 static void link_node(struct lh_wnode *n)
@@ -133,7 +133,7 @@ static void link_node(struct lh_wnode *n)
 	pthread_mutex_t *s = stripe(n->tv);
 	struct lh_wnode *head;
 
-	pthread_mutex_lock(s);
+	lh_mutex_lock(s);
 	head = atomic_load_explicit(&n->tv->waiters, memory_order_relaxed);
 	n->prev = NULL;
 	n->next = head;
@@ -141,14 +141,14 @@ static void link_node(struct lh_wnode *n)
 		head->prev = n;
 	n->linked = 1;
 	atomic_store_explicit(&n->tv->waiters, n, memory_order_relaxed);
-	pthread_mutex_unlock(s);
+	lh_mutex_unlock(s);
 }
 
 static void unlink_node(struct lh_wnode *n)
 {
 	pthread_mutex_t *s = stripe(n->tv);
 
-	pthread_mutex_lock(s);
+	lh_mutex_lock(s);
 	if (n->linked) {
 		if (n->prev)
 			n->prev->next = n->next;
@@ -158,7 +158,7 @@ static void unlink_node(struct lh_wnode *n)
 			n->next->prev = n->prev;
 		n->linked = 0;
 	}
-	pthread_mutex_unlock(s);
+	lh_mutex_unlock(s);
 }
 
 static int read_log_stale(const struct lh_tx *tx)

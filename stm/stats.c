@@ -62,10 +62,10 @@ uint32_t lh_site_resolve(lh_site *site)
 
 	if (LH_LIKELY(id > 0))
 		return (uint32_t)id - 1;
-	pthread_mutex_lock(&g_sites_lock);
+	lh_mutex_lock(&g_sites_lock);
 	sites_init_locked();
 	r = site_add_locked(site->name ? site->name : "(anonymous)");
-	pthread_mutex_unlock(&g_sites_lock);
+	lh_mutex_unlock(&g_sites_lock);
 	__atomic_store_n(&site->id, (int)r + 1, __ATOMIC_RELEASE);
 	return r;
 }
@@ -74,10 +74,10 @@ static const char *site_name(uint32_t id)
 {
 	const char *n = "?";
 
-	pthread_mutex_lock(&g_sites_lock);
+	lh_mutex_lock(&g_sites_lock);
 	if (id < g_nsites)
 		n = g_site_names[id];
-	pthread_mutex_unlock(&g_sites_lock);
+	lh_mutex_unlock(&g_sites_lock);
 	return n;
 }
 
@@ -86,15 +86,15 @@ struct lh_site_ctr *lh_ctr_slow(struct lh_thread *thr, uint32_t id)
 	size_t old = thr->nctr, cap = thr->nctr;
 	struct lh_site_ctr *c;
 
-	pthread_mutex_lock(&g_sites_lock);
+	lh_mutex_lock(&g_sites_lock);
 	sites_init_locked();
-	pthread_mutex_unlock(&g_sites_lock);
-	pthread_mutex_lock(&thr->stats_lock);
+	lh_mutex_unlock(&g_sites_lock);
+	lh_mutex_lock(&thr->stats_lock);
 	c = lh_grow(thr->ctr, &cap, sizeof(*c), (size_t)id + 1);
 	memset(c + old, 0, (cap - old) * sizeof(*c));
 	thr->ctr = c;
 	thr->nctr = cap;
-	pthread_mutex_unlock(&thr->stats_lock);
+	lh_mutex_unlock(&thr->stats_lock);
 	return &thr->ctr[id];
 }
 
@@ -104,7 +104,7 @@ void lh_stats_conflict(struct lh_thread *thr, struct lh_site_ctr *c,
 {
 	int i, min;
 
-	pthread_mutex_lock(&thr->stats_lock);
+	lh_mutex_lock(&thr->stats_lock);
 	for (i = 0, min = 0; i < LH_STM_TOP; i++) {
 		if (c->ctv[i].tvar == tv && atomic_load(&c->ctv[i].count))
 			break;
@@ -127,7 +127,7 @@ void lh_stats_conflict(struct lh_thread *thr, struct lh_site_ctr *c,
 		c->csite[i].site = other_site;
 	}
 	atomic_fetch_add(&c->csite[i].count, 1);
-	pthread_mutex_unlock(&thr->stats_lock);
+	lh_mutex_unlock(&thr->stats_lock);
 }
 
 /* ---- summing ---------------------------------------------------------------- */
@@ -238,16 +238,16 @@ int lh_stm_stats_at(int index, lh_stm_site_stats *out)
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	pthread_mutex_lock(&lh_g_threads_lock);
+	lh_mutex_lock(&lh_g_threads_lock);
 	if ((size_t)index < g_nretired)
 		agg_add(a, &g_retired[index]);
 	for (t = lh_g_threads; t; t = t->next) {
-		pthread_mutex_lock((pthread_mutex_t *)&t->stats_lock);
+		lh_mutex_lock((pthread_mutex_t *)&t->stats_lock);
 		if ((size_t)index < t->nctr)
 			agg_add(a, &t->ctr[index]);
-		pthread_mutex_unlock((pthread_mutex_t *)&t->stats_lock);
+		lh_mutex_unlock((pthread_mutex_t *)&t->stats_lock);
 	}
-	pthread_mutex_unlock(&lh_g_threads_lock);
+	lh_mutex_unlock(&lh_g_threads_lock);
 	agg_finish(a);
 	a->s.name = index == 0 && atomic_load(&g_nsites_pub) == 0 ? "(anonymous)"
 								     : site_name((uint32_t)index);
@@ -291,16 +291,16 @@ void lh_stm_stats_reset(void)
 	struct lh_thread *t;
 	size_t i;
 
-	pthread_mutex_lock(&lh_g_threads_lock);
+	lh_mutex_lock(&lh_g_threads_lock);
 	for (i = 0; i < g_nretired; i++)
 		ctr_zero(&g_retired[i]);
 	for (t = lh_g_threads; t; t = t->next) {
-		pthread_mutex_lock(&t->stats_lock);
+		lh_mutex_lock(&t->stats_lock);
 		for (i = 0; i < t->nctr; i++)
 			ctr_zero(&t->ctr[i]);
-		pthread_mutex_unlock(&t->stats_lock);
+		lh_mutex_unlock(&t->stats_lock);
 	}
-	pthread_mutex_unlock(&lh_g_threads_lock);
+	lh_mutex_unlock(&lh_g_threads_lock);
 }
 
 /* At thread exit, with lh_g_threads_lock held. */
@@ -316,7 +316,7 @@ void lh_stats_fold(struct lh_thread *thr)
 		memset(g_retired + g_nretired, 0, (cap - g_nretired) * sizeof(*g_retired));
 		g_nretired = cap;
 	}
-	pthread_mutex_lock(&thr->stats_lock);
+	lh_mutex_lock(&thr->stats_lock);
 	for (i = 0; i < thr->nctr; i++) {
 		const struct lh_site_ctr *c = &thr->ctr[i];
 		struct lh_site_ctr *g = &g_retired[i];
@@ -370,7 +370,7 @@ void lh_stats_fold(struct lh_thread *thr)
 			lh_inc(&g->csite[j].count, n);
 		}
 	}
-	pthread_mutex_unlock(&thr->stats_lock);
+	lh_mutex_unlock(&thr->stats_lock);
 }
 
 /* ---- the report --------------------------------------------------------------- */

@@ -197,6 +197,26 @@ struct lh_thread {
 #define LH_IDLE UINT64_MAX
 
 extern LH_TLS struct lh_thread *lh_self_ LH_HIDDEN;
+
+/*
+ * > 0 while this thread runs the library's own locked sections or a user
+ * hook; lh_stm_in_attempt() then says 0, so the detector reports only the
+ * user's blocking calls inside attempts, not the library's internal locks
+ * (which are leaves or ordered, and never held while waiting for the clock).
+ */
+extern LH_TLS int lh_quiet_ LH_HIDDEN;
+
+static inline void lh_mutex_lock(pthread_mutex_t *m)
+{
+	lh_quiet_++;
+	pthread_mutex_lock(m);
+}
+
+static inline void lh_mutex_unlock(pthread_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+	lh_quiet_--;
+}
 LH_HIDDEN struct lh_thread *lh_thread_slow(void);
 static inline struct lh_thread *lh_thread_self(void)
 {

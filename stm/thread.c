@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 LH_HIDDEN LH_TLS struct lh_thread *lh_self_;
+LH_HIDDEN LH_TLS int lh_quiet_;
 pthread_mutex_t lh_g_threads_lock = PTHREAD_MUTEX_INITIALIZER;
 struct lh_thread *lh_g_threads;
 int lh_g_fence_on_begin = 1;
@@ -40,7 +41,7 @@ static void thread_exit(void *p)
 
 	lh_self_ = NULL;
 	lh_limbo_drain(thr, 0);
-	pthread_mutex_lock(&lh_g_threads_lock);
+	lh_mutex_lock(&lh_g_threads_lock);
 	if (thr->prev)
 		thr->prev->next = thr->next;
 	else
@@ -49,7 +50,7 @@ static void thread_exit(void *p)
 		thr->next->prev = thr->prev;
 	lh_stats_fold(thr);
 	lh_limbo_orphan(thr);
-	pthread_mutex_unlock(&lh_g_threads_lock);
+	lh_mutex_unlock(&lh_g_threads_lock);
 	free(tx->r);
 	free(tx->w);
 	free(tx->widx);
@@ -84,12 +85,12 @@ struct lh_thread *lh_thread_slow(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	thr->rng = ((uint64_t)(uintptr_t)thr * 0x9E3779B97F4A7C15ull) ^ (uint64_t)ts.tv_nsec ^ 1;
 	pthread_mutex_init(&thr->stats_lock, NULL);
-	pthread_mutex_lock(&lh_g_threads_lock);
+	lh_mutex_lock(&lh_g_threads_lock);
 	thr->next = lh_g_threads;
 	if (lh_g_threads)
 		lh_g_threads->prev = thr;
 	lh_g_threads = thr;
-	pthread_mutex_unlock(&lh_g_threads_lock);
+	lh_mutex_unlock(&lh_g_threads_lock);
 	(void)pthread_setspecific(g_key, thr);
 	lh_self_ = thr;
 	return thr;

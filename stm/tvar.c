@@ -32,7 +32,7 @@ static struct lh_tvar *cell_get(void)
 {
 	struct lh_tvar *tv;
 
-	pthread_mutex_lock(&g_slab_lock);
+	lh_mutex_lock(&g_slab_lock);
 	if (g_free) {
 		tv = g_free;
 		g_free = (struct lh_tvar *)atomic_load_explicit(&tv->val, memory_order_relaxed);
@@ -42,7 +42,7 @@ static struct lh_tvar *cell_get(void)
 			char *c = aligned_alloc(64, (LH_CHUNK_TVARS + 2) * (size_t)LH_TVAR_SIZE);
 
 			if (!c) {
-				pthread_mutex_unlock(&g_slab_lock);
+				lh_mutex_unlock(&g_slab_lock);
 				return NULL;
 			}
 			((struct chunk *)c)->next = g_chunks;
@@ -52,7 +52,7 @@ static struct lh_tvar *cell_get(void)
 		}
 		tv = g_bump++;
 	}
-	pthread_mutex_unlock(&g_slab_lock);
+	lh_mutex_unlock(&g_slab_lock);
 	atomic_fetch_add_explicit(&g_live, 1, memory_order_relaxed);
 	return tv;
 }
@@ -80,10 +80,10 @@ void lh_tvar_release(struct lh_tvar *tv)
 {
 	lh_retry_detach_all(tv);
 	tv->live = 0;
-	pthread_mutex_lock(&g_slab_lock);
+	lh_mutex_lock(&g_slab_lock);
 	atomic_store_explicit(&tv->val, (intptr_t)g_free, memory_order_relaxed);
 	g_free = tv;
-	pthread_mutex_unlock(&g_slab_lock);
+	lh_mutex_unlock(&g_slab_lock);
 	atomic_fetch_sub_explicit(&g_live, 1, memory_order_relaxed);
 }
 

@@ -291,7 +291,9 @@ void lh_tx_rollback_side(struct lh_tx *tx, size_t from_mn)
 			lh_tvar_release(m->ptr);
 			break;
 		case LH_MEM_ON_ABORT:
+			lh_quiet_++;    /* the hook is the sanctioned place for side effects */
 			m->fn(m->ptr);
+			lh_quiet_--;
 			break;
 		case LH_MEM_FREE:
 		case LH_MEM_TVAR_FREE:
@@ -636,7 +638,7 @@ int lh_stm_in_attempt(void)
 {
 	const struct lh_thread *t = lh_self_;
 
-	return t != NULL && t->tx.depth > 0 && !t->tx.irrevocable;
+	return t != NULL && t->tx.depth > 0 && !t->tx.irrevocable && lh_quiet_ == 0;
 }
 
 unsigned lh_stm_set_irrevocable_after(unsigned k)

@@ -261,9 +261,11 @@ static inline void lh_write_double(lh_tx *tx, lh_tvar *tv, double d)
 unsigned lh_stm_set_irrevocable_after(unsigned k);
 
 /*
- * Non-zero while the calling thread runs a transaction attempt that can
- * still be rolled back by a conflict (it is not irrevocable) [signal].  The
- * lockhound shim uses it to report blocking calls and I/O inside attempts.
+ * Non-zero while the calling thread runs user code of a transaction attempt
+ * that can still be rolled back by a conflict (it is not irrevocable) [signal].
+ * It is 0 outside transactions, in irrevocable attempts, in on-abort hooks and
+ * while the library runs its own internal locked sections.  The lockhound
+ * shim uses it to report blocking calls and I/O inside attempts.
  */
 int lh_stm_in_attempt(void);
 

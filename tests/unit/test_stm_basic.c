@@ -101,7 +101,8 @@ static int choose_left(lh_tx *tx, void *arg)
 /* hooks and memory */
 static int commits_seen, aborts_seen;
 static void on_commit(void *p) { commits_seen += *(int *)p; }
-static void on_abort(void *p) { aborts_seen += *(int *)p; }
+static int flag_in_hook = -1;
+static void on_abort(void *p) { aborts_seen += *(int *)p; flag_in_hook = lh_stm_in_attempt(); }
 static int one = 1;
 
 static int hooked(lh_tx *tx, void *arg)
@@ -155,7 +156,7 @@ int main(void)
 	size_t base;
 
 	alarm(30);
-	tap_plan(20);
+	tap_plan(21);
 	base = lh_stm_tvar_count();
 	a = lh_tvar_new(1);
 	b = lh_tvar_new(2);
@@ -206,6 +207,7 @@ int main(void)
 	tap_ok(r == -ETIMEDOUT && res == -1, "timeout variant gives up (r=%d)", r);
 	tap_ok(lh_load(b) == 0, "a timed-out transaction has no effect");
 	tap_ok(aborts_seen == 1, "on-abort hook ran for the timed-out attempt");
+	tap_ok(flag_in_hook == 0, "lh_stm_in_attempt is 0 inside an on-abort hook");
 	lh_store(a, 42);
 	r = lh_atomically_timeout(NULL, blocks_forever, NULL, 50 * 1000000LL, &res);
 	tap_ok(r == 0 && res == 9 && lh_load(b) == 12345, "timeout variant commits when it can");
