@@ -137,13 +137,13 @@ $(BUILD)/tests/progs/%: tests/progs/%.cpp
 $(BUILD)/examples/%: examples/%.c $(STM_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC [ex]   $<")
-	$(Q)$(CC) -Iinclude -std=gnu11 -O2 -g -pthread $(WARN) -MMD -MP -rdynamic -o $@ $< $(STM_A) -lpthread
+	$(Q)$(CC) -Iinclude -std=gnu11 -O2 -g -pthread $(WARN) $(SANFLAGS) -MMD -MP -rdynamic -o $@ $< $(STM_A) -lpthread
 
 define bench_rule
 $(BUILD)/bench/$(basename $(notdir $(1))): $(1) $(STM_A)
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  CC [bench] $$<")
-	$$(Q)$$(CC) -Iinclude -Icommon -std=gnu11 -O2 -g -pthread $$(WARN) -MMD -MP -rdynamic -o $$@ $$< $$(STM_A) -lpthread -lm
+	$$(Q)$$(CC) -Iinclude -Icommon -std=gnu11 -O2 -g -pthread $$(WARN) $$(SANFLAGS) -MMD -MP -rdynamic -o $$@ $$< $$(STM_A) -lpthread -lm
 endef
 $(foreach f,$(BENCH_SRC),$(eval $(call bench_rule,$(f))))
 
