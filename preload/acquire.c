@@ -318,17 +318,6 @@ int acq_lock_wait(struct lh_acq *a, struct lh_lock *lk, uint64_t id, uint64_t st
 	return acq_wait(lh_self, a, lk, id, a->mode, stack, r);
 }
 
-/* fast_unlock() in trace_mode=full, or when the real unlock failed. */
-void acq_unlock_after(struct lh_thread *t, struct lh_lock *lk, uint32_t mode, int r, void *caller)
-{
-	uint64_t id = atomic_load_explicit(&lk->id, memory_order_relaxed);
-
-	if (LH_UNLIKELY(lh_opt.full))
-		acq_event(t, LH_EV_RELEASE, mode, id);
-	if (LH_UNLIKELY(r != 0))
-		finding_misuse(t, LH_MIS_ERROR_RETURN, lk, id, r, caller, "unlock returned an error");
-}
-
 int acq_unlock(void *obj, uint32_t kind, int (*unlock_fn)(void *), void *caller)
 {
 	struct lh_thread *t = lh_self;

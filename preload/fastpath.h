@@ -21,7 +21,8 @@
  *   A miss of both probes the chain set; only a key never seen takes the slow
  *   path (stack, DEP record).
  * Unlock, common case: the lock is on top of the held stack, held once, in
- * write mode and without a level: pop, clear the owner, the real unlock.
+ * write mode and without a level: pop, clear the owner, tail-call the real
+ * unlock.
  */
 #ifndef LH_FASTPATH_H
 #define LH_FASTPATH_H
@@ -120,13 +121,15 @@ static inline __attribute__((always_inline)) int fast_lock(struct lh_thread *t, 
 	}
 	t->lock_ops++;
 	r = tryf(obj);
+	/* key, stack and id are in the thread memo: reloading them keeps fewer
+	 * registers alive across the call */
 	if (LH_UNLIKELY(r != 0)) {
 		*lkp = lk;
-		*idp = id;
-		*stackp = stack;
+		*idp = t->memo_id;
+		*stackp = t->memo_stack;
 		return r;
 	}
-	held_push(t, lk, id, mode, stack, key);
+	held_push(t, lk, t->memo_id, mode, t->memo_stack, t->memo_key);
 	if (mode & LH_MODE_READ) {
 		if (atomic_fetch_add_explicit(&lk->readers, 1, memory_order_relaxed) == 0)
 			atomic_store_explicit(&lk->rd_owner, t, memory_order_relaxed);
@@ -134,32 +137,35 @@ static inline __attribute__((always_inline)) int fast_lock(struct lh_thread *t, 
 		atomic_store_explicit(&lk->owner, t, memory_order_relaxed);
 	}
 	if (LH_UNLIKELY(lh_opt.full))
-		acq_event(t, LH_EV_ACQUIRE, mode, id);
+		acq_event(t, LH_EV_ACQUIRE, mode, t->memo_id);
 	return 0;
 }
 
-/* The real unlock's result, or LH_FAST_MISS (nothing done). */
-static inline __attribute__((always_inline)) int fast_unlock(struct lh_thread *t, void *obj, uint32_t kind,
-		int (*unlockf)(void *), void *caller)
+/*
+ * Bookkeeping of a common-case unlock (pop the held stack, clear the owner):
+ * the lock, or NULL when nothing was done (take acq_unlock()).  The caller
+ * then tail-calls the real unlock: the lock is on top of this thread's held
+ * stack, held once, so the real call cannot fail for any reason the shim
+ * would report (not owner, not held); trace_mode=full (an EVENT after the
+ * call) always takes acq_unlock().
+ */
+static inline __attribute__((always_inline)) struct lh_lock *fast_unlock(struct lh_thread *t, void *obj,
+		uint32_t kind)
 {
 	const struct lh_held *h;
 	struct lh_lock *lk;
 	uint32_t n = t->nheld;
-	int r;
 
-	if (LH_UNLIKELY(n == 0))
-		return LH_FAST_MISS;
+	if (LH_UNLIKELY(n == 0) || LH_UNLIKELY(lh_opt.full))
+		return NULL;
 	lk = lock_lookup(t, obj, kind);
 	h = &t->held[n - 1];
 	if (LH_UNLIKELY(h->lk != lk) || LH_UNLIKELY(h->depth != 1) || LH_UNLIKELY(h->level != LH_NO_LEVEL) ||
-	    LH_UNLIKELY((h->mode & LH_MODE_READ) != 0))
-		return LH_FAST_MISS;
+	    LH_UNLIKELY((h->mode & LH_MODE_READ) != 0) || LH_UNLIKELY(lk == NULL))
+		return NULL;
 	t->nheld = n - 1;
 	atomic_store_explicit(&lk->owner, NULL, memory_order_relaxed);
-	r = unlockf(obj);
-	if (LH_UNLIKELY(lh_opt.full) || LH_UNLIKELY(r != 0))
-		acq_unlock_after(t, lk, h->mode, r, caller);
-	return r;
+	return lk;
 }
 
 #endif

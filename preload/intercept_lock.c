@@ -20,18 +20,25 @@
 		struct lh_lock *lk_ = NULL; \
 		uint64_t id_ = 0, stack_ = 0; \
 		int r_ = fast_lock(t, obj, kind, mode, tryf, &lk_, &id_, &stack_); \
-		struct lh_acq a_; \
 		if (LH_LIKELY(r_ == 0)) \
 			return conv(0); \
-		a_ = (struct lh_acq){ obj, kind, mode, LH_HOW_BLOCK, tryf, blockf, 0, NULL, CALLER }; \
-		return conv(r_ == LH_FAST_MISS ? acq_lock(&a_) : acq_lock_wait(&a_, lk_, id_, stack_, r_)); \
+		return conv(lock_slow(obj, kind, mode, tryf, blockf, CALLER, r_, lk_, id_, stack_)); \
 	} while (0)
+
+/* Out of line, so that the common path keeps a small frame. */
+static __attribute__((noinline)) int lock_slow(void *obj, uint32_t kind, uint32_t mode, int (*tryf)(void *),
+		int (*blockf)(void *, const struct lh_acq *), void *caller, int r, struct lh_lock *lk,
+		uint64_t id, uint64_t stack)
+{
+	struct lh_acq a = { obj, kind, mode, LH_HOW_BLOCK, tryf, blockf, 0, NULL, caller };
+
+	return r == LH_FAST_MISS ? acq_lock(&a) : acq_lock_wait(&a, lk, id, stack, r);
+}
 
 #define FAST_UNLOCK_BODY(t, obj, kind, unlockf, conv) \
 	do { \
-		int r_ = fast_unlock(t, obj, kind, unlockf, CALLER); \
-		if (LH_LIKELY(r_ != LH_FAST_MISS)) \
-			return conv(r_); \
+		if (LH_LIKELY(fast_unlock(t, obj, kind) != NULL)) \
+			return conv(unlockf(obj)); \
 		return conv(acq_unlock(obj, kind, unlockf, CALLER)); \
 	} while (0)
 #define NO_CONV(r) (r)
@@ -40,11 +47,11 @@
 
 /* ---- pthread_mutex_t -------------------------------------------------------- */
 
-static int mutex_try(void *o) { return real_pthread_mutex_trylock(o); }
-static int mutex_block(void *o, const struct lh_acq *a) { (void)a; return real_pthread_mutex_lock(o); }
-static int mutex_timed(void *o, const struct lh_acq *a) { return real_pthread_mutex_timedlock(o, a->ts); }
-static int mutex_clock(void *o, const struct lh_acq *a) { return real_pthread_mutex_clocklock(o, a->clk, a->ts); }
-static int mutex_unlock_fn(void *o) { return real_pthread_mutex_unlock(o); }
+static inline __attribute__((always_inline)) int mutex_try(void *o) { return real_pthread_mutex_trylock(o); }
+static inline __attribute__((always_inline)) int mutex_block(void *o, const struct lh_acq *a) { (void)a; return real_pthread_mutex_lock(o); }
+static inline __attribute__((always_inline)) int mutex_timed(void *o, const struct lh_acq *a) { return real_pthread_mutex_timedlock(o, a->ts); }
+static inline __attribute__((always_inline)) int mutex_clock(void *o, const struct lh_acq *a) { return real_pthread_mutex_clocklock(o, a->clk, a->ts); }
+static inline __attribute__((always_inline)) int mutex_unlock_fn(void *o) { return real_pthread_mutex_unlock(o); }
 
 static int lock_init_common(struct lh_thread *t, void *obj, uint32_t kind, uint32_t attrs)
 {
@@ -158,15 +165,15 @@ LH_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 
 /* ---- pthread_rwlock_t ------------------------------------------------------- */
 
-static int rw_tryrd(void *o) { return real_pthread_rwlock_tryrdlock(o); }
-static int rw_trywr(void *o) { return real_pthread_rwlock_trywrlock(o); }
-static int rw_rd(void *o, const struct lh_acq *a) { (void)a; return real_pthread_rwlock_rdlock(o); }
-static int rw_wr(void *o, const struct lh_acq *a) { (void)a; return real_pthread_rwlock_wrlock(o); }
-static int rw_timedrd(void *o, const struct lh_acq *a) { return real_pthread_rwlock_timedrdlock(o, a->ts); }
-static int rw_timedwr(void *o, const struct lh_acq *a) { return real_pthread_rwlock_timedwrlock(o, a->ts); }
-static int rw_clockrd(void *o, const struct lh_acq *a) { return real_pthread_rwlock_clockrdlock(o, a->clk, a->ts); }
-static int rw_clockwr(void *o, const struct lh_acq *a) { return real_pthread_rwlock_clockwrlock(o, a->clk, a->ts); }
-static int rw_unlock_fn(void *o) { return real_pthread_rwlock_unlock(o); }
+static inline __attribute__((always_inline)) int rw_tryrd(void *o) { return real_pthread_rwlock_tryrdlock(o); }
+static inline __attribute__((always_inline)) int rw_trywr(void *o) { return real_pthread_rwlock_trywrlock(o); }
+static inline __attribute__((always_inline)) int rw_rd(void *o, const struct lh_acq *a) { (void)a; return real_pthread_rwlock_rdlock(o); }
+static inline __attribute__((always_inline)) int rw_wr(void *o, const struct lh_acq *a) { (void)a; return real_pthread_rwlock_wrlock(o); }
+static inline __attribute__((always_inline)) int rw_timedrd(void *o, const struct lh_acq *a) { return real_pthread_rwlock_timedrdlock(o, a->ts); }
+static inline __attribute__((always_inline)) int rw_timedwr(void *o, const struct lh_acq *a) { return real_pthread_rwlock_timedwrlock(o, a->ts); }
+static inline __attribute__((always_inline)) int rw_clockrd(void *o, const struct lh_acq *a) { return real_pthread_rwlock_clockrdlock(o, a->clk, a->ts); }
+static inline __attribute__((always_inline)) int rw_clockwr(void *o, const struct lh_acq *a) { return real_pthread_rwlock_clockwrlock(o, a->clk, a->ts); }
+static inline __attribute__((always_inline)) int rw_unlock_fn(void *o) { return real_pthread_rwlock_unlock(o); }
 
 LH_EXPORT int pthread_rwlock_init(pthread_rwlock_t *rw, const pthread_rwlockattr_t *attr)
 {
@@ -242,9 +249,9 @@ LH_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 
 /* ---- pthread_spinlock_t ----------------------------------------------------- */
 
-static int spin_try_fn(void *o) { return real_pthread_spin_trylock(o); }
-static int spin_block_fn(void *o, const struct lh_acq *a) { (void)a; return real_pthread_spin_lock(o); }
-static int spin_unlock_fn(void *o) { return real_pthread_spin_unlock(o); }
+static inline __attribute__((always_inline)) int spin_try_fn(void *o) { return real_pthread_spin_trylock(o); }
+static inline __attribute__((always_inline)) int spin_block_fn(void *o, const struct lh_acq *a) { (void)a; return real_pthread_spin_lock(o); }
+static inline __attribute__((always_inline)) int spin_unlock_fn(void *o) { return real_pthread_spin_unlock(o); }
 
 LH_EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 {
@@ -322,10 +329,10 @@ static int c11_from_errno(int e)
 	}
 }
 
-static int mtx_try_fn(void *o) { return c11_to_errno(real_mtx_trylock(o)); }
-static int mtx_block_fn(void *o, const struct lh_acq *a) { (void)a; return c11_to_errno(real_mtx_lock(o)); }
-static int mtx_timed_fn(void *o, const struct lh_acq *a) { return c11_to_errno(real_mtx_timedlock(o, a->ts)); }
-static int mtx_unlock_fn(void *o) { return c11_to_errno(real_mtx_unlock(o)); }
+static inline __attribute__((always_inline)) int mtx_try_fn(void *o) { return c11_to_errno(real_mtx_trylock(o)); }
+static inline __attribute__((always_inline)) int mtx_block_fn(void *o, const struct lh_acq *a) { (void)a; return c11_to_errno(real_mtx_lock(o)); }
+static inline __attribute__((always_inline)) int mtx_timed_fn(void *o, const struct lh_acq *a) { return c11_to_errno(real_mtx_timedlock(o, a->ts)); }
+static inline __attribute__((always_inline)) int mtx_unlock_fn(void *o) { return c11_to_errno(real_mtx_unlock(o)); }
 
 LH_EXPORT int mtx_init(mtx_t *m, int type)
 {
