@@ -14,7 +14,7 @@
  * waits on the union of both branches' reads (retry.c), as in GHC.
  *
  * A conflict in either branch longjmps past this frame to the top (tx.c):
- * the whole transaction restarts.  The jmp_buf of a left branch lives in
+ * the whole transaction restarts.  The lh_jmpbuf of a left branch lives in
  * this frame, and tx->retry_jb points at it only while the frame is live.
  */
 #include "stm_internal.h"
@@ -24,10 +24,10 @@ static void rollback_to(struct lh_tx *tx, const struct lh_savepoint *sp)
 	while (tx->un > sp->un) {
 		const struct lh_undo *u = &tx->u[--tx->un];
 
-		tx->w[u->idx].val = u->old;
+		tx->lg.w[u->idx].val = u->old;
 	}
-	tx->wn = sp->wn;
-	tx->bloom = sp->bloom;
+	tx->lg.wn = sp->wn;
+	tx->lg.bloom = sp->bloom;
 	if (tx->widx)
 		lh_tx_whash_rebuild(tx);
 	lh_tx_rollback_side(tx, sp->mn);
@@ -36,17 +36,17 @@ static void rollback_to(struct lh_tx *tx, const struct lh_savepoint *sp)
 int lh_or_else(lh_tx *tx, lh_tx_fn a, void *aa, lh_tx_fn b, void *ba)
 {
 	struct lh_savepoint sp;
-	jmp_buf jb;
-	jmp_buf *outer = tx->retry_jb;
+	lh_jmpbuf jb;
+	lh_jmpbuf *outer = tx->retry_jb;
 
-	sp.wn = tx->wn;
+	sp.wn = tx->lg.wn;
 	sp.un = tx->un;
 	sp.mn = tx->mn;
-	sp.bloom = tx->bloom;
+	sp.bloom = tx->lg.bloom;
 	sp.prev_sp_wn = tx->sp_wn;
-	tx->sp_wn = tx->wn;
+	tx->sp_wn = tx->lg.wn;
 	tx->retry_jb = &jb;
-	if (_setjmp(jb) == 0) {
+	if (LH_SETJMP(jb) == 0) {
 		int r = a(tx, aa);
 
 		tx->retry_jb = outer;

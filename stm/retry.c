@@ -165,8 +165,8 @@ static int read_log_stale(const struct lh_tx *tx)
 {
 	size_t i;
 
-	for (i = 0; i < tx->rn; i++)
-		if (atomic_load_explicit(&tx->r[i].tv->ver, memory_order_relaxed) != tx->r[i].ver)
+	for (i = 0; i < tx->lg.rn; i++)
+		if (atomic_load_explicit(&tx->lg.r[i].tv->ver, memory_order_relaxed) != tx->lg.r[i].ver)
 			return 1;
 	return 0;
 }
@@ -196,16 +196,16 @@ int lh_retry_park(struct lh_tx *tx)
 		lh_inc(&tx->ctr->aborts[LH_ABORT_RETRY_STALE], 1);
 		return 0;
 	}
-	if (thr->nodes_cap < tx->rn)
-		thr->nodes = lh_grow(thr->nodes, &thr->nodes_cap, sizeof(*thr->nodes), tx->rn);
+	if (thr->nodes_cap < tx->lg.rn)
+		thr->nodes = lh_grow(thr->nodes, &thr->nodes_cap, sizeof(*thr->nodes), tx->lg.rn);
 	lh_blocking_enable();
 	atomic_store_explicit(&w->state, LH_WAIT_PARKED, memory_order_relaxed);
-	for (i = 0; i < tx->rn; i++) {
+	for (i = 0; i < tx->lg.rn; i++) {
 		struct lh_wnode *n = &thr->nodes[nn];
 
-		if (seen(thr->nodes, nn, tx->r[i].tv))
+		if (seen(thr->nodes, nn, tx->lg.r[i].tv))
 			continue;
-		n->tv = tx->r[i].tv;
+		n->tv = tx->lg.r[i].tv;
 		n->w = w;
 		link_node(n);
 		nn++;

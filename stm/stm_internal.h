@@ -47,32 +47,18 @@
  * version; lh_tvar_new() resets it to 0, which is safe because a cell is
  * reused only after a grace period (alloc.c).
  */
-struct lh_wnode;
+/* struct lh_tvar itself is in the internal block at the end of stm.h (the
+ * inline fast paths read it). */
+#if !LH__FAST
+#error "the STM library is built as C, without LH_STM_NO_INLINE"
+#endif
 
-struct lh_tvar {
-	_Atomic uint64_t ver;                   /* version word, above */
-	_Atomic intptr_t val;                   /* the committed value */
-	struct lh_wnode *_Atomic waiters;       /* parked retriers; NULL: none (retry.c) */
-	_Atomic uint32_t writer_site;           /* site id of the last writer (statistics) */
-	uint32_t live;                          /* 1 while allocated (slab bookkeeping) */
-};
-
-#define LH_TVAR_SIZE 32
+#define LH_TVAR_SIZE LH__TVAR_SIZE
 _Static_assert(sizeof(struct lh_tvar) == LH_TVAR_SIZE, "a TVar is one 32-byte cell");
 _Static_assert((64 % LH_TVAR_SIZE) == 0, "a TVar never straddles a 64-byte cache line");
 _Static_assert(sizeof(intptr_t) == 8 && sizeof(void *) == 8, "LP64 only");
 
 /* ---- the logs of one transaction ------------------------------------------ */
-struct lh_rentry {              /* read log: what was read, at which version */
-	struct lh_tvar *tv;
-	uint64_t ver;
-};
-
-struct lh_wentry {              /* write log (redo log): the value to install */
-	struct lh_tvar *tv;
-	intptr_t val;
-};
-
 struct lh_undo {                /* or_else: a write-log value overwritten in a branch */
 	uint32_t idx;
 	intptr_t old;
@@ -99,20 +85,45 @@ struct lh_savepoint {           /* or_else: where a branch's logs begin */
 	size_t prev_sp_wn;
 };
 
-/* Longjmp codes to the top of lh_atomically. */
+/* Why an attempt jumped back to the top of lh_atomically (tx->why). */
 enum { LH_JMP_ABORT = 1, LH_JMP_RETRY = 2 };
+
+/*
+ * The restart points.  GCC's and clang's __builtin_setjmp saves three words
+ * (no signal mask, no pointer mangling, no call); its longjmp always
+ * delivers 1, so the reason travels in tx->why.  The sanitizers intercept
+ * only the libc pair (to unpoison or unwind their shadow stacks), so
+ * sanitized builds use _setjmp/longjmp.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define LH_LIBC_JMP 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LH_LIBC_JMP 1
+#endif
+#ifdef LH_LIBC_JMP
+typedef jmp_buf lh_jmpbuf;
+#define LH_SETJMP(b) _setjmp(b)
+#define LH_LONGJMP(b) longjmp((b), 1)
+#else
+typedef void *lh_jmpbuf[5];
+#define LH_SETJMP(b) __builtin_setjmp(b)
+#define LH_LONGJMP(b) __builtin_longjmp((b), 1)
+#endif
 
 struct lh_thread;
 struct lh_site_ctr;
 
 struct lh_tx {
-	uint64_t rv;                    /* snapshot: an even clock value */
-	uint64_t bloom;                 /* 1 bit per written TVar (address hash) */
-
-	struct lh_rentry *r;            /* read log */
-	size_t rn, rcap;
-	struct lh_wentry *w;            /* write log */
-	size_t wn, wcap;
+	/*
+	 * The part the inline lh_read/lh_write of stm.h use: snapshot rv,
+	 * write-set Bloom filter, read log r[rn], write log w[wn].  lg.wlim is
+	 * min(wcap, LH_WHASH_MIN): below it a new write needs no hash insert.
+	 */
+	struct lh__txlog lg;
+	size_t wcap;
 	uint32_t *widx;                 /* hash of write-log indexes + 1; NULL below LH_WHASH_MIN */
 	size_t widx_cap;
 	struct lh_undo *u;              /* or_else undo log */
@@ -127,8 +138,9 @@ struct lh_tx {
 	int timing;                     /* measure wasted time */
 	uint64_t attempt_start_ns;
 
-	jmp_buf top;                    /* the attempt's restart point */
-	jmp_buf *retry_jb;              /* where lh_retry goes: &top or an or_else */
+	lh_jmpbuf top;                  /* the attempt's restart point */
+	lh_jmpbuf *retry_jb;            /* where lh_retry goes: &top or an or_else */
+	int why;                        /* LH_JMP_*: why the last jump to top */
 
 	long long deadline_ns;          /* lh_atomically_timeout; 0: none */
 

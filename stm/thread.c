@@ -51,8 +51,8 @@ static void thread_exit(void *p)
 	lh_stats_fold(thr);
 	lh_limbo_orphan(thr);
 	lh_mutex_unlock(&lh_g_threads_lock);
-	free(tx->r);
-	free(tx->w);
+	free(tx->lg.r);
+	free(tx->lg.w);
 	free(tx->widx);
 	free(tx->u);
 	free(tx->m);

@@ -214,7 +214,7 @@ static void clock_release(uint64_t t)
 /* ---- the write log ---------------------------------------------------------- */
 static inline uint64_t bloom_bit(const struct lh_tvar *tv)
 {
-	return 1ull << (((uintptr_t)tv >> 5) & 63);
+	return LH__BLOOM_BIT(tv);       /* the inline fast paths use the same bit */
 }
 
 static inline size_t whash(const struct lh_tvar *tv, size_t cap)
@@ -224,7 +224,7 @@ static inline size_t whash(const struct lh_tvar *tv, size_t cap)
 
 static void whash_insert(struct lh_tx *tx, size_t idx)
 {
-	size_t i = whash(tx->w[idx].tv, tx->widx_cap);
+	size_t i = whash(tx->lg.w[idx].tv, tx->widx_cap);
 
 	while (tx->widx[i])
 		i = (i + 1) & (tx->widx_cap - 1);
@@ -235,7 +235,7 @@ void lh_tx_whash_rebuild(struct lh_tx *tx)
 {
 	size_t need = 4, i;
 
-	while (need < 2 * tx->wn)
+	while (need < 2 * tx->lg.wn)
 		need *= 2;
 	if (need > tx->widx_cap) {
 		free(tx->widx);
@@ -244,7 +244,7 @@ void lh_tx_whash_rebuild(struct lh_tx *tx)
 	} else {
 		memset(tx->widx, 0, tx->widx_cap * sizeof(*tx->widx));
 	}
-	for (i = 0; i < tx->wn; i++)
+	for (i = 0; i < tx->lg.wn; i++)
 		whash_insert(tx, i);
 }
 
@@ -252,14 +252,14 @@ static long wfind(const struct lh_tx *tx, const struct lh_tvar *tv)
 {
 	size_t i;
 
-	if (tx->wn > LH_WHASH_MIN) {
+	if (tx->lg.wn > LH_WHASH_MIN) {
 		for (i = whash(tv, tx->widx_cap); tx->widx[i]; i = (i + 1) & (tx->widx_cap - 1))
-			if (tx->w[tx->widx[i] - 1].tv == tv)
+			if (tx->lg.w[tx->widx[i] - 1].tv == tv)
 				return (long)tx->widx[i] - 1;
 		return -1;
 	}
-	for (i = tx->wn; i-- > 0;)
-		if (tx->w[i].tv == tv)
+	for (i = tx->lg.wn; i-- > 0;)
+		if (tx->lg.w[i].tv == tv)
 			return (long)i;
 	return -1;
 }
@@ -269,7 +269,7 @@ static long wfind(const struct lh_tx *tx, const struct lh_tvar *tv)
 /* The first logged TVar whose version changed, or NULL when the log is current. */
 static struct lh_tvar *validate(const struct lh_tx *tx)
 {
-	const struct lh_rentry *r = tx->r, *end = tx->r + tx->rn;
+	const struct lh__rentry *r = tx->lg.r, *end = tx->lg.r + tx->lg.rn;
 
 	for (; r < end; r++)
 		if (LH_UNLIKELY(atomic_load_explicit(&r->tv->ver, memory_order_relaxed) != r->ver))
@@ -307,13 +307,13 @@ void lh_tx_rollback_side(struct lh_tx *tx, size_t from_mn)
 static void attempt_discard(struct lh_tx *tx)
 {
 	lh_tx_rollback_side(tx, 0);
-	tx->wn = 0;
+	tx->lg.wn = 0;
 	tx->un = 0;
-	tx->bloom = 0;
+	tx->lg.bloom = 0;
 	tx->sp_wn = 0;
 	if (tx->irrevocable) {
 		tx->irrevocable = 0;
-		clock_release(tx->rv + 2);
+		clock_release(tx->lg.rv + 2);
 	}
 	atomic_store_explicit(&tx->thr->active, LH_IDLE, memory_order_release);
 }
@@ -329,8 +329,9 @@ _Noreturn void lh_tx_abort(struct lh_tx *tx, int reason, struct lh_tvar *culprit
 		lh_stats_conflict(tx->thr, c, culprit,
 				  atomic_load_explicit(&culprit->writer_site, memory_order_relaxed));
 	attempt_discard(tx);
-	tx->rn = 0;
-	longjmp(tx->top, LH_JMP_ABORT);
+	tx->lg.rn = 0;
+	tx->why = LH_JMP_ABORT;
+	LH_LONGJMP(tx->top);
 }
 
 /*
@@ -342,35 +343,40 @@ static void extend(struct lh_tx *tx)
 	uint64_t now = atomic_load_explicit(&lh_g_clock, memory_order_acquire);
 	struct lh_tvar *bad;
 
-	while ((now & ~1ull) == tx->rv)
+	while ((now & ~1ull) == tx->lg.rv)
 		now = lh_clock_wait_change(now);
 	bad = validate(tx);
 	if (bad)
 		lh_tx_abort(tx, LH_ABORT_READ, bad);
-	tx->rv = now & ~1ull;
-	lh_publish_active(tx->thr, tx->rv);
+	tx->lg.rv = now & ~1ull;
+	lh_publish_active(tx->thr, tx->lg.rv);
 }
 
 /* ---- the public transactional operations ---------------------------------- */
 
-intptr_t lh_read(lh_tx *tx, lh_tvar *tv)
+/* The external definitions of the inline fast paths (C99 inline, stm.h). */
+extern inline intptr_t lh_read(lh_tx *tx, lh_tvar *tv);
+extern inline void lh_write(lh_tx *tx, lh_tvar *tv, intptr_t value);
+
+/* lh_read() when the inline path cannot answer: an own write, a full log, a newer version. */
+intptr_t lh__read_slow(lh_tx *tx, lh_tvar *tv)
 {
-	if (LH_UNLIKELY(tx->bloom & bloom_bit(tv))) {
+	if (LH_UNLIKELY(tx->lg.bloom & bloom_bit(tv))) {
 		long i = wfind(tx, tv);
 
 		if (i >= 0)
-			return tx->w[i].val;
+			return tx->lg.w[i].val;
 	}
 	for (;;) {
 		intptr_t v = atomic_load_explicit(&tv->val, memory_order_acquire);
 		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_relaxed);
 
-		if (LH_LIKELY(ver <= tx->rv)) {
-			struct lh_rentry *r;
+		if (LH_LIKELY(ver <= tx->lg.rv)) {
+			struct lh__rentry *r;
 
-			if (LH_UNLIKELY(tx->rn == tx->rcap))
-				tx->r = lh_grow(tx->r, &tx->rcap, sizeof(*tx->r), tx->rn + 1);
-			r = &tx->r[tx->rn++];
+			if (LH_UNLIKELY(tx->lg.rn == tx->lg.rcap))
+				tx->lg.r = lh_grow(tx->lg.r, &tx->lg.rcap, sizeof(*tx->lg.r), tx->lg.rn + 1);
+			r = &tx->lg.r[tx->lg.rn++];
 			r->tv = tv;
 			r->ver = ver;
 			return v;
@@ -379,12 +385,13 @@ intptr_t lh_read(lh_tx *tx, lh_tvar *tv)
 	}
 }
 
-void lh_write(lh_tx *tx, lh_tvar *tv, intptr_t value)
+/* lh_write() when the inline path cannot: a TVar maybe written before, a full log, the hash. */
+void lh__write_slow(lh_tx *tx, lh_tvar *tv, intptr_t value)
 {
 	uint64_t bit = bloom_bit(tv);
-	struct lh_wentry *w;
+	struct lh__wentry *w;
 
-	if (tx->bloom & bit) {
+	if (tx->lg.bloom & bit) {
 		long i = wfind(tx, tv);
 
 		if (i >= 0) {
@@ -392,30 +399,33 @@ void lh_write(lh_tx *tx, lh_tvar *tv, intptr_t value)
 				if (tx->un == tx->ucap)
 					tx->u = lh_grow(tx->u, &tx->ucap, sizeof(*tx->u), tx->un + 1);
 				tx->u[tx->un].idx = (uint32_t)i;
-				tx->u[tx->un].old = tx->w[i].val;
+				tx->u[tx->un].old = tx->lg.w[i].val;
 				tx->un++;
 			}
-			tx->w[i].val = value;
+			tx->lg.w[i].val = value;
 			return;
 		}
 	}
-	tx->bloom |= bit;
-	if (LH_UNLIKELY(tx->wn == tx->wcap))
-		tx->w = lh_grow(tx->w, &tx->wcap, sizeof(*tx->w), tx->wn + 1);
-	w = &tx->w[tx->wn++];
+	tx->lg.bloom |= bit;
+	if (LH_UNLIKELY(tx->lg.wn == tx->wcap)) {
+		tx->lg.w = lh_grow(tx->lg.w, &tx->wcap, sizeof(*tx->lg.w), tx->lg.wn + 1);
+		tx->lg.wlim = tx->wcap < LH_WHASH_MIN ? tx->wcap : LH_WHASH_MIN;
+	}
+	w = &tx->lg.w[tx->lg.wn++];
 	w->tv = tv;
 	w->val = value;
-	if (LH_UNLIKELY(tx->wn > LH_WHASH_MIN)) {
-		if (tx->wn == LH_WHASH_MIN + 1 || 2 * tx->wn > tx->widx_cap)
+	if (LH_UNLIKELY(tx->lg.wn > LH_WHASH_MIN)) {
+		if (tx->lg.wn == LH_WHASH_MIN + 1 || 2 * tx->lg.wn > tx->widx_cap)
 			lh_tx_whash_rebuild(tx);
 		else
-			whash_insert(tx, tx->wn - 1);
+			whash_insert(tx, tx->lg.wn - 1);
 	}
 }
 
 _Noreturn void lh_retry(lh_tx *tx)
 {
-	longjmp(*tx->retry_jb, LH_JMP_RETRY);
+	tx->why = LH_JMP_RETRY;
+	LH_LONGJMP(*tx->retry_jb);
 }
 
 /* ---- begin, commit, the top level -------------------------------------------- */
@@ -424,19 +434,19 @@ static void tx_begin(struct lh_tx *tx)
 {
 	unsigned k = atomic_load_explicit(&lh_g_irrevocable_after, memory_order_relaxed);
 
-	tx->rn = tx->wn = tx->un = tx->mn = 0;
-	tx->bloom = 0;
+	tx->lg.rn = tx->lg.wn = tx->un = tx->mn = 0;
+	tx->lg.bloom = 0;
 	tx->sp_wn = 0;
 	tx->retry_jb = &tx->top;
 	if (LH_UNLIKELY(k != 0 && tx->streak >= k)) {
-		tx->rv = clock_acquire();
+		tx->lg.rv = clock_acquire();
 		tx->irrevocable = 1;
 		lh_inc(&tx->ctr->irrevocable, 1);
 	} else {
-		tx->rv = atomic_load_explicit(&lh_g_clock, memory_order_acquire) & ~1ull;
+		tx->lg.rv = atomic_load_explicit(&lh_g_clock, memory_order_acquire) & ~1ull;
 		tx->irrevocable = 0;
 	}
-	lh_publish_active(tx->thr, tx->rv);
+	lh_publish_active(tx->thr, tx->lg.rv);
 	if (LH_UNLIKELY(tx->timing))
 		tx->attempt_start_ns = lh_now_ns();
 }
@@ -444,15 +454,15 @@ static void tx_begin(struct lh_tx *tx)
 /* Commit; aborts (longjmp) when validation fails.  Returns the commit time. */
 static uint64_t tx_commit(struct lh_tx *tx)
 {
-	struct lh_wentry *w, *end;
+	struct lh__wentry *w, *end;
 	uint64_t wv;
 
-	if (tx->wn == 0) {
+	if (tx->lg.wn == 0) {
 		if (tx->irrevocable) {
 			tx->irrevocable = 0;
-			clock_release(tx->rv + 2);
+			clock_release(tx->lg.rv + 2);
 		}
-		return tx->rv;
+		return tx->lg.rv;
 	}
 	if (!tx->irrevocable) {
 		uint64_t now = atomic_load_explicit(&lh_g_clock, memory_order_acquire);
@@ -462,21 +472,21 @@ static uint64_t tx_commit(struct lh_tx *tx)
 				now = lh_clock_wait_change(now);
 				continue;
 			}
-			if (now != tx->rv) {
+			if (now != tx->lg.rv) {
 				struct lh_tvar *bad = validate(tx);
 
 				if (bad)
 					lh_tx_abort(tx, LH_ABORT_COMMIT, bad);
-				tx->rv = now;
+				tx->lg.rv = now;
 			}
 			if (atomic_compare_exchange_weak(&lh_g_clock, &now, now + 1))
 				break;
 		}
 	}
 	tx->irrevocable = 0;
-	wv = tx->rv + 2;
-	end = tx->w + tx->wn;
-	for (w = tx->w; w < end; w++) {
+	wv = tx->lg.rv + 2;
+	end = tx->lg.w + tx->lg.wn;
+	for (w = tx->lg.w; w < end; w++) {
 		atomic_store_explicit(&w->tv->ver, wv, memory_order_relaxed);
 		atomic_store_explicit(&w->tv->writer_site, tx->site_id, memory_order_relaxed);
 		atomic_store_explicit(&w->tv->val, w->val, memory_order_release);
@@ -492,7 +502,7 @@ static uint64_t tx_commit(struct lh_tx *tx)
 	atomic_signal_fence(memory_order_seq_cst);
 	if (LH_UNLIKELY(atomic_load_explicit(&lh_g_blocking, memory_order_relaxed) != 0)) {
 		atomic_thread_fence(memory_order_seq_cst);
-		for (w = tx->w; w < end; w++)
+		for (w = tx->lg.w; w < end; w++)
 			if (atomic_load_explicit(&w->tv->waiters, memory_order_relaxed) != NULL)
 				lh_retry_wake_tvar(w->tv);
 		lh_clock_wake_waiters();
@@ -515,44 +525,52 @@ static void backoff(struct lh_thread *thr, unsigned streak)
 }
 
 /*
+ * One attempt: the user's function, then the commit (which may abort: a
+ * jump back to run_attempts).  Apart from the jump target, so that the
+ * fast path is compiled without the constraints of a setjmp frame.
+ */
+static __attribute__((noinline)) int attempt(struct lh_tx *tx, lh_tx_fn fn, void *arg)
+{
+	struct lh_site_ctr *c;
+	uint64_t t;
+	int r = fn(tx, arg);
+
+	t = tx_commit(tx);
+	atomic_store_explicit(&tx->thr->active, LH_IDLE, memory_order_release);
+	c = tx->ctr;
+	lh_inc(&c->commits, 1);
+	if (tx->lg.wn == 0)
+		lh_inc(&c->commits_ro, 1);
+	if (LH_UNLIKELY(tx->streak > atomic_load_explicit(&c->max_streak, memory_order_relaxed)))
+		atomic_store_explicit(&c->max_streak, tx->streak, memory_order_relaxed);
+	tx->depth = 0;
+	if (LH_UNLIKELY(tx->mn != 0))
+		lh_mem_commit(tx, t);
+	return r;
+}
+
+/*
  * The attempt loop.  Kept out of line so that nothing but its parameters
- * (never modified) lives across the _setjmp: all state is in *tx.
+ * (never modified) lives across the setjmp: all state is in *tx.
  */
 static __attribute__((noinline)) int run_attempts(struct lh_tx *tx, lh_tx_fn fn, void *arg,
 						  int *result)
 {
 	for (;;) {
-		int why;
-
 		tx_begin(tx);
-		why = _setjmp(tx->top);
-		if (why == 0) {
-			uint64_t t;
-			struct lh_site_ctr *c;
-			int r = fn(tx, arg);
+		if (LH_SETJMP(tx->top) == 0) {
+			int r = attempt(tx, fn, arg);
 
-			t = tx_commit(tx);
-			atomic_store_explicit(&tx->thr->active, LH_IDLE, memory_order_release);
-			c = tx->ctr;
-			lh_inc(&c->commits, 1);
-			if (tx->wn == 0)
-				lh_inc(&c->commits_ro, 1);
-			if (LH_UNLIKELY(tx->streak > atomic_load_explicit(&c->max_streak,
-									   memory_order_relaxed)))
-				atomic_store_explicit(&c->max_streak, tx->streak, memory_order_relaxed);
-			tx->depth = 0;
-			if (LH_UNLIKELY(tx->mn != 0))
-				lh_mem_commit(tx, t);
 			if (result)
 				*result = r;
 			return 0;
 		}
-		if (why == LH_JMP_RETRY) {
+		if (tx->why == LH_JMP_RETRY) {
 			int rc;
 
 			attempt_discard(tx);
 			rc = lh_retry_park(tx);
-			tx->rn = 0;
+			tx->lg.rn = 0;
 			tx->streak = 0;
 			if (rc == -ETIMEDOUT) {
 				lh_inc(&tx->ctr->timeouts, 1);

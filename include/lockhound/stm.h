@@ -49,6 +49,22 @@ extern "C" {
 #define LH_NORETURN _Noreturn
 #endif
 
+/*
+ * lh_read() and lh_write() are C99 inline functions in C (their fast paths
+ * are compiled into the caller; the library holds the external definitions)
+ * and ordinary functions in C++ or with -DLH_STM_NO_INLINE.
+ */
+#if !defined(__cplusplus) && !defined(LH_STM_NO_INLINE)
+#define LH__INLINE inline
+#define LH__FAST 1
+#else
+#define LH__INLINE
+#define LH__FAST 0
+#endif
+
+/* Bytes per TVar (internal; lh_tvar_at() uses it). */
+#define LH__TVAR_SIZE 32
+
 /* A transaction in progress; handed to the transaction function, never made by the user. */
 typedef struct lh_tx lh_tx;
 
@@ -107,11 +123,37 @@ lh_tvar *lh_tvar_new(intptr_t initial);
  */
 void lh_tvar_free(lh_tvar *tv);
 
-/* Read a TVar inside a transaction [tx]; sees the transaction's own writes. */
-intptr_t lh_read(lh_tx *tx, lh_tvar *tv);
+/*
+ * n TVars, contiguous in memory, each holding initial; NULL when out of
+ * memory or n is 0 [any].  Element i is lh_tvar_at(arr, i): a transaction
+ * over many TVars then touches one cache line per TVar, with no array of
+ * pointers in between.  Made inside a transaction, it is freed again if that
+ * attempt aborts.  Free the whole array with lh_tvar_free_array(), never an
+ * element with lh_tvar_free() (that is ignored).
+ */
+lh_tvar *lh_tvar_new_array(size_t n, intptr_t initial);
+
+/* Element i of an array made by lh_tvar_new_array() (no bounds check) [any]. */
+static inline lh_tvar *lh_tvar_at(lh_tvar *arr, size_t i)
+{
+	return (lh_tvar *)(void *)((char *)arr + i * LH__TVAR_SIZE);
+}
+
+/*
+ * Free an array made by lh_tvar_new_array(), as lh_tvar_free() frees one
+ * TVar (after every transaction that may hold a reference has ended; inside
+ * a transaction, only if it commits) [any].  NULL is ignored.
+ */
+void lh_tvar_free_array(lh_tvar *arr);
+
+/*
+ * Read a TVar inside a transaction [tx]; sees the transaction's own writes.
+ * (Its fast path is inline, at the end of this header.)
+ */
+LH__INLINE intptr_t lh_read(lh_tx *tx, lh_tvar *tv);
 
 /* Write a TVar inside a transaction; visible to others only at commit [tx]. */
-void lh_write(lh_tx *tx, lh_tvar *tv, intptr_t value);
+LH__INLINE void lh_write(lh_tx *tx, lh_tvar *tv, intptr_t value);
 
 /* One consistent read of a TVar outside a transaction (its last committed value) [signal]. */
 intptr_t lh_load(lh_tvar *tv);
@@ -336,6 +378,89 @@ size_t lh_stm_tvar_count(void);
  * useful before a leak check.
  */
 void lh_stm_reclaim(void);
+
+/* ---- internal: the inline fast paths ------------------------------------------
+ *
+ * NOT API.  The layout below exists so that lh_read() and lh_write() can run
+ * without a call in the common case; it changes whenever the library does
+ * (programs are rebuilt against the header of the library they link).  Never
+ * use these fields or names.  stm/tx.c explains the algorithm; the slow
+ * paths (lh__read_slow, lh__write_slow) do everything else: reads of a TVar
+ * this transaction wrote, snapshot extension, log growth, the write hash.
+ */
+#if LH__FAST
+#include <stdatomic.h>
+
+struct lh_wnode;
+
+struct lh_tvar {
+	_Atomic uint64_t ver;                   /* version word (tx.c) */
+	_Atomic intptr_t val;                   /* the committed value */
+	struct lh_wnode *_Atomic waiters;       /* parked retriers (retry.c) */
+	_Atomic uint32_t writer_site;           /* site of the last writer (statistics) */
+	uint32_t live;                          /* slab bookkeeping (tvar.c) */
+};
+
+struct lh__rentry {             /* read log: what was read, at which version */
+	struct lh_tvar *tv;
+	uint64_t ver;
+};
+
+struct lh__wentry {             /* write log (redo log): the value to install */
+	struct lh_tvar *tv;
+	intptr_t val;
+};
+
+struct lh__txlog {              /* the first member of every lh_tx */
+	uint64_t rv;                    /* snapshot: an even clock value */
+	uint64_t bloom;                 /* 1 bit per written TVar */
+	struct lh__rentry *r;           /* read log */
+	size_t rn, rcap;
+	struct lh__wentry *w;           /* write log */
+	size_t wn;
+	size_t wlim;                    /* the fast path appends while wn < wlim */
+};
+
+intptr_t lh__read_slow(lh_tx *tx, lh_tvar *tv);
+void lh__write_slow(lh_tx *tx, lh_tvar *tv, intptr_t value);
+
+#define LH__BLOOM_BIT(tv) (1ull << (((uintptr_t)(tv) >> 5) & 63))
+
+inline intptr_t lh_read(lh_tx *tx, lh_tvar *tv)
+{
+	struct lh__txlog *l = (struct lh__txlog *)(void *)tx;
+
+	if (__builtin_expect(!(l->bloom & LH__BLOOM_BIT(tv)) && l->rn < l->rcap, 1)) {
+		intptr_t v = atomic_load_explicit(&tv->val, memory_order_acquire);
+		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_relaxed);
+
+		if (__builtin_expect(ver <= l->rv, 1)) {
+			struct lh__rentry *r = &l->r[l->rn++];
+
+			r->tv = tv;
+			r->ver = ver;
+			return v;
+		}
+	}
+	return lh__read_slow(tx, tv);
+}
+
+inline void lh_write(lh_tx *tx, lh_tvar *tv, intptr_t value)
+{
+	struct lh__txlog *l = (struct lh__txlog *)(void *)tx;
+	uint64_t bit = LH__BLOOM_BIT(tv);
+
+	if (__builtin_expect(!(l->bloom & bit) && l->wn < l->wlim, 1)) {
+		struct lh__wentry *w = &l->w[l->wn++];
+
+		l->bloom |= bit;
+		w->tv = tv;
+		w->val = value;
+		return;
+	}
+	lh__write_slow(tx, tv, value);
+}
+#endif /* LH__FAST */
 
 #ifdef __cplusplus
 }
