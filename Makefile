@@ -188,7 +188,9 @@ install: all
 		$(DESTDIR)$(PREFIX)/include/lockhound $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0755 $(SHIM) $(STM_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(STM_SO) $(DESTDIR)$(PREFIX)/lib/liblockhound-stm.so.0
+	ln -sf liblockhound-stm.so.0 $(DESTDIR)$(PREFIX)/lib/liblockhound-stm.so
 	install -m 0644 $(STM_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 include/lockhound/*.h $(DESTDIR)$(PREFIX)/include/lockhound/
 	for pc in preload/lockhound stm/lockhound-stm; do \
