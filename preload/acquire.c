@@ -312,10 +312,51 @@ static int acq_wait(struct lh_thread *t, struct lh_acq *a, struct lh_lock *lk, u
 	return r;
 }
 
-/* fast_lock()'s first try of a blocking request returned r != 0. */
-int acq_lock_wait(struct lh_acq *a, struct lh_lock *lk, uint64_t id, uint64_t stack, int r)
+/* fast_lock()'s first try of a blocking request returned r != 0; its entry
+ * is still on top of the held stack. */
+int acq_lock_wait_top(struct lh_acq *a, int r)
 {
-	return acq_wait(lh_self, a, lk, id, a->mode, stack, r);
+	struct lh_thread *t = lh_self;
+	const struct lh_held *h = &t->held[t->nheld - 1];
+	struct lh_lock *lk = h->lk;
+	uint64_t id = h->id, stack = h->stack;
+
+	t->nheld--;
+	return acq_wait(t, a, lk, id, a->mode, stack, r);
+}
+
+/*
+ * Prepare fast_lock() for (obj, mode): the lock in the thread's cache and,
+ * when the chain is already known (lock memo or chain set) and nothing
+ * unusual applies, the thread memo set.  1 when fast_lock() may now succeed.
+ */
+int acq_fast_refill(struct lh_thread *t, void *obj, uint32_t kind, uint32_t mode)
+{
+	struct lh_lock *lk = lock_lookup(t, obj, kind);
+	uint64_t id, prev, key, stack;
+	const struct lh_chain_ent *e;
+
+	if (!lk)
+		return 0;
+	id = atomic_load_explicit(&lk->id, memory_order_acquire);
+	if (id == 0 || (t->nleveled | t->in_many) != 0 || lh_stm_hook != NULL ||
+	    atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL)
+		return 0;
+	prev = acq_chain(t);
+	key = chain_mix(prev, id, mode);
+	if (!memo_get(t, lk, key, &stack)) {
+		e = chainset_find(&t->chains, key, id, mode, t->seg);
+		if (!e)
+			return 0;
+		stack = e->stack;
+		acq_memo_set(t, lk, key, stack);
+	}
+	t->memo_prev = prev;
+	t->memo_id = id;
+	t->memo_segmode = ((uint64_t)t->seg << 32) | mode;
+	t->memo_key = key;
+	t->memo_stack = stack;
+	return 1;
 }
 
 int acq_unlock(void *obj, uint32_t kind, int (*unlock_fn)(void *), void *caller)

@@ -77,95 +77,121 @@ static inline int memo_get(const struct lh_thread *t, struct lh_lock *lk, uint64
 	return atomic_load_explicit(&lk->memo_tag, memory_order_relaxed) == tag;
 }
 
-/*
- * 0: locked (all bookkeeping done); LH_FAST_MISS: nothing done, take the slow
- * path; otherwise the real trylock's result (EBUSY, ...) with *lkp, *idp and
- * *stackp set for acq_lock_wait().
- */
-static inline __attribute__((always_inline)) int fast_lock(struct lh_thread *t, void *obj, uint32_t kind,
-		uint32_t mode, int (*tryf)(void *), struct lh_lock **lkp, uint64_t *idp, uint64_t *stackp)
+/* The calling thread when the interceptor may do its work (shim ready, not
+ * re-entered, thread not finished), else NULL: the slow path decides. */
+static inline __attribute__((always_inline)) struct lh_thread *fast_self(void)
 {
-	struct lh_lock *lk = lock_lookup(t, obj, kind);
-	uint64_t id, prev, key, stack, segmode;
+	struct lh_thread *t = lh_self;
+
+	if (LH_UNLIKELY(t == NULL) || LH_UNLIKELY(lh_in_shim) ||
+	    LH_UNLIKELY(atomic_load_explicit(&lh_state, memory_order_relaxed) != LH_READY) ||
+	    LH_UNLIKELY(atomic_load_explicit(&t->exited, memory_order_relaxed)))
+		return NULL;
+	return t;
+}
+
+/*
+ * The hot path of a blocking lock: 0 = locked, all bookkeeping done;
+ * LH_FAST_MISS = nothing done (lock not in the thread's cache, thread memo
+ * not matching, or anything unusual); otherwise the real trylock's result
+ * (EBUSY, ...) with the entry still on top of the held stack, for
+ * acq_lock_wait_top().  Every exit that is not the common case is a return,
+ * so that the interceptor's slow path is a tail call and the common path
+ * needs no saved registers.
+ */
+static inline __attribute__((always_inline)) int fast_lock(void *obj, uint32_t mode, int (*tryf)(void *))
+{
+	struct lh_thread *t = fast_self();
+	uintptr_t a = (uintptr_t)obj;
+	const struct lh_tcache *c;
+	struct lh_lock *lk;
+	struct lh_held *h;
+	uint64_t id;
 	int r;
 
-	if (LH_UNLIKELY(lk == NULL))
+	if (LH_UNLIKELY(t == NULL))
 		return LH_FAST_MISS;
+	c = &t->cache[(a >> 4) & (LH_TCACHE - 1)];
+	if (LH_UNLIKELY(c->addr != a))
+		return LH_FAST_MISS;
+	lk = c->lk;
 	id = atomic_load_explicit(&lk->id, memory_order_acquire);
-	if (LH_UNLIKELY(id == 0) || LH_UNLIKELY((t->nleveled | t->in_many) != 0) ||
+	if (LH_UNLIKELY(t->memo_id != id) || LH_UNLIKELY(t->memo_prev != acq_chain(t)) ||
+	    LH_UNLIKELY(t->memo_segmode != (((uint64_t)t->seg << 32) | mode)) ||
+	    LH_UNLIKELY((t->nleveled | t->in_many) != 0) || LH_UNLIKELY(t->nheld == t->held_cap) ||
 	    LH_UNLIKELY(atomic_load_explicit(&lk->owner, memory_order_relaxed) == t) ||
 	    LH_UNLIKELY(atomic_load_explicit(&lk->readers, memory_order_relaxed) != 0) ||
 	    LH_UNLIKELY(atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL) ||
 	    LH_UNLIKELY(lh_stm_hook != NULL))
 		return LH_FAST_MISS;
-	prev = acq_chain(t);
-	segmode = ((uint64_t)t->seg << 32) | mode;
-	if (LH_LIKELY(t->memo_prev == prev && t->memo_id == id && t->memo_segmode == segmode)) {
-		key = t->memo_key;
-		stack = t->memo_stack;
-	} else {
-		key = chain_mix(prev, id, mode);
-		if (!memo_get(t, lk, key, &stack)) {
-			const struct lh_chain_ent *e = chainset_find(&t->chains, key, id, mode, t->seg);
-
-			if (!e)
-				return LH_FAST_MISS;
-			stack = e->stack;
-			acq_memo_set(t, lk, key, stack);
-		}
-		t->memo_prev = prev;
-		t->memo_id = id;
-		t->memo_segmode = segmode;
-		t->memo_key = key;
-		t->memo_stack = stack;
-	}
 	t->lock_ops++;
+	/* pushed before the try (popped again by the slow path if it fails);
+	 * after the call everything is reloaded from TLS and the top entry */
+	h = &t->held[t->nheld];
+	h->chain = t->memo_key;
+	h->lk = lk;
+	h->id = id;
+	h->stack = t->memo_stack;
+	h->mode = mode;
+	h->depth = 1;
+	h->level = LH_NO_LEVEL;
+	t->nheld++;
 	r = tryf(obj);
-	/* key, stack and id are in the thread memo: reloading them keeps fewer
-	 * registers alive across the call */
-	if (LH_UNLIKELY(r != 0)) {
-		*lkp = lk;
-		*idp = t->memo_id;
-		*stackp = t->memo_stack;
+	if (LH_UNLIKELY(r != 0))
 		return r;
-	}
-	held_push(t, lk, t->memo_id, mode, t->memo_stack, t->memo_key);
+	t = lh_self;
+	h = &t->held[t->nheld - 1];
 	if (mode & LH_MODE_READ) {
-		if (atomic_fetch_add_explicit(&lk->readers, 1, memory_order_relaxed) == 0)
-			atomic_store_explicit(&lk->rd_owner, t, memory_order_relaxed);
+		if (atomic_fetch_add_explicit(&h->lk->readers, 1, memory_order_relaxed) == 0)
+			atomic_store_explicit(&h->lk->rd_owner, t, memory_order_relaxed);
 	} else {
-		atomic_store_explicit(&lk->owner, t, memory_order_relaxed);
+		atomic_store_explicit(&h->lk->owner, t, memory_order_relaxed);
 	}
 	if (LH_UNLIKELY(lh_opt.full))
-		acq_event(t, LH_EV_ACQUIRE, mode, t->memo_id);
+		acq_event(t, LH_EV_ACQUIRE, mode, h->id);
 	return 0;
+}
+
+/* The object on top of the held stack (after fast_lock() returned a
+ * trylock failure: the interceptor's argument, not kept across the call). */
+static inline void *fast_top_obj(void)
+{
+	const struct lh_thread *t = lh_self;
+
+	return (void *)t->held[t->nheld - 1].lk->addr;
 }
 
 /*
  * Bookkeeping of a common-case unlock (pop the held stack, clear the owner):
- * the lock, or NULL when nothing was done (take acq_unlock()).  The caller
- * then tail-calls the real unlock: the lock is on top of this thread's held
+ * 1, or 0 when nothing was done (take acq_unlock()).  The caller then
+ * tail-calls the real unlock: the lock is on top of this thread's held
  * stack, held once, so the real call cannot fail for any reason the shim
  * would report (not owner, not held); trace_mode=full (an EVENT after the
  * call) always takes acq_unlock().
  */
-static inline __attribute__((always_inline)) struct lh_lock *fast_unlock(struct lh_thread *t, void *obj,
-		uint32_t kind)
+static inline __attribute__((always_inline)) int fast_unlock(void *obj)
 {
+	struct lh_thread *t = fast_self();
+	uintptr_t a = (uintptr_t)obj;
+	const struct lh_tcache *c;
 	const struct lh_held *h;
 	struct lh_lock *lk;
-	uint32_t n = t->nheld;
+	uint32_t n;
 
-	if (LH_UNLIKELY(n == 0) || LH_UNLIKELY(lh_opt.full))
-		return NULL;
-	lk = lock_lookup(t, obj, kind);
+	if (LH_UNLIKELY(t == NULL) || LH_UNLIKELY(lh_opt.full))
+		return 0;
+	n = t->nheld;
+	c = &t->cache[(a >> 4) & (LH_TCACHE - 1)];
+	if (LH_UNLIKELY(c->addr != a) || LH_UNLIKELY(n == 0))
+		return 0;
+	lk = c->lk;
 	h = &t->held[n - 1];
 	if (LH_UNLIKELY(h->lk != lk) || LH_UNLIKELY(h->depth != 1) || LH_UNLIKELY(h->level != LH_NO_LEVEL) ||
-	    LH_UNLIKELY((h->mode & LH_MODE_READ) != 0) || LH_UNLIKELY(lk == NULL))
-		return NULL;
+	    LH_UNLIKELY((h->mode & LH_MODE_READ) != 0))
+		return 0;
 	t->nheld = n - 1;
 	atomic_store_explicit(&lk->owner, NULL, memory_order_relaxed);
-	return lk;
+	return 1;
 }
 
 #endif

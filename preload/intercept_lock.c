@@ -13,34 +13,51 @@
 
 #include "fastpath.h"
 
-/* The body of a blocking lock interceptor: the inline common path, else the
- * full acquisition (acq_lock), or the wait after the first try (EBUSY). */
-#define FAST_LOCK_BODY(t, obj, kind, mode, tryf, blockf, conv) \
-	do { \
-		struct lh_lock *lk_ = NULL; \
-		uint64_t id_ = 0, stack_ = 0; \
-		int r_ = fast_lock(t, obj, kind, mode, tryf, &lk_, &id_, &stack_); \
-		if (LH_LIKELY(r_ == 0)) \
+/*
+ * A blocking lock interceptor: the inline common path (fast_lock), else the
+ * out-of-line rest NAME_slow (a tail call): prepare the fast path and try it
+ * once more (a lock or chain this thread has not used lately), or the full
+ * acquisition (acq_lock), or the wait after a failed first try.
+ */
+/* T is a type: it cannot be parenthesized */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
+#define LOCK_FN(name, T, kind, mode, tryf, blockf, conv) \
+	static __attribute__((noinline)) int name##_slow(T *obj, int r, void *caller) \
+	{ \
+		struct lh_thread *t = shim_enter(); \
+		struct lh_acq a = { (void *)obj, kind, mode, LH_HOW_BLOCK, tryf, blockf, 0, NULL, caller }; \
+		if (!t) \
+			return REAL(name)(obj); \
+		if (r == LH_FAST_MISS && acq_fast_refill(t, (void *)obj, kind, mode)) \
+			r = fast_lock((void *)obj, mode, tryf); \
+		if (r == 0) \
 			return conv(0); \
-		return conv(lock_slow(obj, kind, mode, tryf, blockf, CALLER, r_, lk_, id_, stack_)); \
-	} while (0)
+		return conv(r == LH_FAST_MISS ? acq_lock(&a) : acq_lock_wait_top(&a, r)); \
+	} \
+	LH_EXPORT int name(T *obj) \
+	{ \
+		int r = fast_lock((void *)obj, mode, tryf); \
+		if (LH_LIKELY(r == 0)) \
+			return conv(0); \
+		return name##_slow(r == LH_FAST_MISS ? obj : (T *)fast_top_obj(), r, CALLER); \
+	}
 
-/* Out of line, so that the common path keeps a small frame. */
-static __attribute__((noinline)) int lock_slow(void *obj, uint32_t kind, uint32_t mode, int (*tryf)(void *),
-		int (*blockf)(void *, const struct lh_acq *), void *caller, int r, struct lh_lock *lk,
-		uint64_t id, uint64_t stack)
-{
-	struct lh_acq a = { obj, kind, mode, LH_HOW_BLOCK, tryf, blockf, 0, NULL, caller };
-
-	return r == LH_FAST_MISS ? acq_lock(&a) : acq_lock_wait(&a, lk, id, stack, r);
-}
-
-#define FAST_UNLOCK_BODY(t, obj, kind, unlockf, conv) \
-	do { \
-		if (LH_LIKELY(fast_unlock(t, obj, kind) != NULL)) \
-			return conv(unlockf(obj)); \
-		return conv(acq_unlock(obj, kind, unlockf, CALLER)); \
-	} while (0)
+/* An unlock interceptor: pop and tail-call the real unlock, else NAME_slow. */
+#define UNLOCK_FN(name, T, kind, unlockf, conv) \
+	static __attribute__((noinline)) int name##_slow(T *obj, void *caller) \
+	{ \
+		struct lh_thread *t = shim_enter(); \
+		if (!t) \
+			return REAL(name)(obj); \
+		return conv(acq_unlock((void *)obj, kind, unlockf, caller)); \
+	} \
+	LH_EXPORT int name(T *obj) \
+	{ \
+		if (LH_LIKELY(fast_unlock((void *)obj))) \
+			return conv(unlockf((void *)obj)); \
+		return name##_slow(obj, CALLER); \
+	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 #define NO_CONV(r) (r)
 
 #define CALLER __builtin_return_address(0)
@@ -112,14 +129,7 @@ LH_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 	return r;
 }
 
-LH_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
-{
-	struct lh_thread *t = shim_enter();
-
-	if (!t)
-		return REAL(pthread_mutex_lock)(m);
-	FAST_LOCK_BODY(t, m, LH_LOCK_MUTEX, LH_MODE_WRITE, mutex_try, mutex_block, NO_CONV);
-}
+LOCK_FN(pthread_mutex_lock, pthread_mutex_t, LH_LOCK_MUTEX, LH_MODE_WRITE, mutex_try, mutex_block, NO_CONV)
 
 LH_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 {
@@ -154,14 +164,7 @@ LH_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const s
 	return acq_lock(&a);
 }
 
-LH_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
-{
-	struct lh_thread *t = shim_enter();
-
-	if (!t)
-		return REAL(pthread_mutex_unlock)(m);
-	FAST_UNLOCK_BODY(t, m, LH_LOCK_MUTEX, mutex_unlock_fn, NO_CONV);
-}
+UNLOCK_FN(pthread_mutex_unlock, pthread_mutex_t, LH_LOCK_MUTEX, mutex_unlock_fn, NO_CONV)
 
 /* ---- pthread_rwlock_t ------------------------------------------------------- */
 
@@ -207,23 +210,9 @@ LH_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *rw)
 		return acq_lock(&a); \
 	}
 
-LH_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *rw)
-{
-	struct lh_thread *t = shim_enter();
+LOCK_FN(pthread_rwlock_rdlock, pthread_rwlock_t, LH_LOCK_RWLOCK, LH_MODE_READ, rw_tryrd, rw_rd, NO_CONV)
 
-	if (!t)
-		return REAL(pthread_rwlock_rdlock)(rw);
-	FAST_LOCK_BODY(t, rw, LH_LOCK_RWLOCK, LH_MODE_READ, rw_tryrd, rw_rd, NO_CONV);
-}
-
-LH_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *rw)
-{
-	struct lh_thread *t = shim_enter();
-
-	if (!t)
-		return REAL(pthread_rwlock_wrlock)(rw);
-	FAST_LOCK_BODY(t, rw, LH_LOCK_RWLOCK, LH_MODE_WRITE, rw_trywr, rw_wr, NO_CONV);
-}
+LOCK_FN(pthread_rwlock_wrlock, pthread_rwlock_t, LH_LOCK_RWLOCK, LH_MODE_WRITE, rw_trywr, rw_wr, NO_CONV)
 
 LH_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *rw)
 RW_LOCK_FN(pthread_rwlock_tryrdlock, LH_MODE_READ, LH_HOW_TRY, rw_tryrd, rw_rd, 0, NULL, rw)
@@ -238,14 +227,7 @@ RW_LOCK_FN(pthread_rwlock_clockrdlock, LH_MODE_READ, LH_HOW_TIMED, rw_tryrd, rw_
 LH_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *rw, clockid_t clk, const struct timespec *ts)
 RW_LOCK_FN(pthread_rwlock_clockwrlock, LH_MODE_WRITE, LH_HOW_TIMED, rw_trywr, rw_clockwr, clk, ts, rw, clk, ts)
 
-LH_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
-{
-	struct lh_thread *t = shim_enter();
-
-	if (!t)
-		return REAL(pthread_rwlock_unlock)(rw);
-	FAST_UNLOCK_BODY(t, rw, LH_LOCK_RWLOCK, rw_unlock_fn, NO_CONV);
-}
+UNLOCK_FN(pthread_rwlock_unlock, pthread_rwlock_t, LH_LOCK_RWLOCK, rw_unlock_fn, NO_CONV)
 
 /* ---- pthread_spinlock_t ----------------------------------------------------- */
 
@@ -276,14 +258,7 @@ LH_EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
 	return r;
 }
 
-LH_EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
-{
-	struct lh_thread *t = shim_enter();
-
-	if (!t)
-		return REAL(pthread_spin_lock)(s);
-	FAST_LOCK_BODY(t, (void *)s, LH_LOCK_SPIN, LH_MODE_WRITE, spin_try_fn, spin_block_fn, NO_CONV);
-}
+LOCK_FN(pthread_spin_lock, pthread_spinlock_t, LH_LOCK_SPIN, LH_MODE_WRITE, spin_try_fn, spin_block_fn, NO_CONV)
 
 LH_EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
 {
@@ -296,14 +271,7 @@ LH_EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
 	return acq_lock(&a);
 }
 
-LH_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
-{
-	struct lh_thread *t = shim_enter();
-
-	if (!t)
-		return REAL(pthread_spin_unlock)(s);
-	FAST_UNLOCK_BODY(t, (void *)s, LH_LOCK_SPIN, spin_unlock_fn, NO_CONV);
-}
+UNLOCK_FN(pthread_spin_unlock, pthread_spinlock_t, LH_LOCK_SPIN, spin_unlock_fn, NO_CONV)
 
 /* ---- C11 mtx_t -------------------------------------------------------------- */
 
@@ -357,14 +325,7 @@ LH_EXPORT void mtx_destroy(mtx_t *m)
 	lock_destroy_after(t, m, LH_LOCK_MTX, 0, CALLER);
 }
 
-LH_EXPORT int mtx_lock(mtx_t *m)
-{
-	struct lh_thread *t = shim_enter();
-
-	if (!t)
-		return REAL(mtx_lock)(m);
-	FAST_LOCK_BODY(t, m, LH_LOCK_MTX, LH_MODE_WRITE, mtx_try_fn, mtx_block_fn, c11_from_errno);
-}
+LOCK_FN(mtx_lock, mtx_t, LH_LOCK_MTX, LH_MODE_WRITE, mtx_try_fn, mtx_block_fn, c11_from_errno)
 
 LH_EXPORT int mtx_trylock(mtx_t *m)
 {
@@ -387,11 +348,4 @@ LH_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict t
 	return c11_from_errno(acq_lock(&a));
 }
 
-LH_EXPORT int mtx_unlock(mtx_t *m)
-{
-	struct lh_thread *t = shim_enter();
-
-	if (!t)
-		return REAL(mtx_unlock)(m);
-	FAST_UNLOCK_BODY(t, m, LH_LOCK_MTX, mtx_unlock_fn, c11_from_errno);
-}
+UNLOCK_FN(mtx_unlock, mtx_t, LH_LOCK_MTX, mtx_unlock_fn, c11_from_errno)

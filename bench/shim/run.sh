@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/shim/run.sh - shim overhead: native vs lockhound (LD_PRELOAD) vs
 # gcc -fsanitize=thread vs valgrind helgrind.  Medians of 5 runs (helgrind:
-# 1 run at 1/100 of the count, scaled up, and said so).  Prints a markdown
+# 1 run at 1/100 of the count, scaled up, and said so; at most HG_TIMEOUT s,
+# default 300).  Prints a markdown
 # table for the "## Shim" section of bench/RESULTS.md.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -32,7 +33,7 @@ for what in loop chain; do
 	ts=-; [ -n "$TSAN" ] && ts=$(time_of "$TSAN" "${args[@]}")
 	hg=-
 	if command -v valgrind >/dev/null; then
-		hg=$(timeout 300 valgrind --tool=helgrind -q "$BIN" "${hargs[@]}" 2>/dev/null | tail -1)
+		hg=$(timeout "${HG_TIMEOUT:-300}" valgrind --tool=helgrind -q "$BIN" "${hargs[@]}" 2>/dev/null | tail -1)
 		[ -n "$hg" ] && hg=$(echo "$hg * $scale" | bc -l) || hg=-
 	fi
 	ratio() { [ "$1" = - ] && echo - || printf '%.2f' "$(echo "$1 / $nat" | bc -l)"; }
