@@ -114,7 +114,9 @@ void lh_mem_commit(struct lh_tx *tx, uint64_t t)
 		if (m[i].kind == LH_MEM_FREE)
 			lh_limbo_add(thr, m[i].ptr, 0, t);
 		else if (m[i].kind == LH_MEM_TVAR_FREE)
-			lh_limbo_add(thr, m[i].ptr, 1, t);
+			lh_limbo_add(thr, m[i].ptr, LH_LIMBO_TVAR, t);
+		else if (m[i].kind == LH_MEM_ARRAY_FREE)
+			lh_limbo_add(thr, m[i].ptr, LH_LIMBO_ARRAY, t);
 		else if (m[i].kind == LH_MEM_ON_COMMIT)
 			hooks++;
 	}
@@ -151,8 +153,10 @@ void lh_limbo_add(struct lh_thread *thr, void *ptr, int is_tvar, uint64_t t)
 
 static void release(const struct lh_limbo *l)
 {
-	if (l->is_tvar)
+	if (l->is_tvar == LH_LIMBO_TVAR)
 		lh_tvar_release(l->ptr);
+	else if (l->is_tvar == LH_LIMBO_ARRAY)
+		lh_tvar_array_release(l->ptr);
 	else
 		free(l->ptr);
 }

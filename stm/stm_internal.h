@@ -70,8 +70,13 @@ enum lh_mem_kind {
 	LH_MEM_TVAR_NEW,        /* lh_tvar_new in a tx: free on abort */
 	LH_MEM_TVAR_FREE,       /* lh_tvar_free in a tx: free (deferred) on commit */
 	LH_MEM_ON_COMMIT,       /* hook */
-	LH_MEM_ON_ABORT         /* hook */
+	LH_MEM_ON_ABORT,        /* hook */
+	LH_MEM_ARRAY_NEW,       /* lh_tvar_new_array in a tx: free on abort */
+	LH_MEM_ARRAY_FREE       /* lh_tvar_free_array in a tx: free (deferred) on commit */
 };
+
+/* tv->live: 0 free, 1 a single TVar (slab cell), LH_LIVE_ARRAY an array element. */
+#define LH_LIVE_ARRAY 2u
 
 struct lh_mem {                 /* side log: memory and hooks, in order */
 	enum lh_mem_kind kind;
@@ -150,7 +155,17 @@ struct lh_tx {
 };
 
 /* ---- the global clock (tx.c) ----------------------------------------------- */
-extern _Atomic uint64_t lh_g_clock LH_HIDDEN;
+/*
+ * The clock has a cache line to itself: every writing commit takes it, and
+ * nothing else (the read-mostly configuration, the waiter counts) may ride
+ * along and bounce with it.
+ */
+struct lh_clock_line {
+	_Alignas(64) _Atomic uint64_t v;
+	char pad[64 - sizeof(uint64_t)];
+};
+extern struct lh_clock_line lh_g_clock_line LH_HIDDEN;
+#define lh_g_clock (lh_g_clock_line.v)
 extern _Atomic unsigned lh_g_irrevocable_after LH_HIDDEN;
 
 LH_HIDDEN uint64_t lh_clock_wait_change(uint64_t seen);
@@ -172,10 +187,12 @@ struct lh_site_ctr {
 	struct { uint32_t site; _Atomic uint64_t count; } csite[LH_STM_TOP];   /* under stats_lock */
 };
 
+enum { LH_LIMBO_BLOCK = 0, LH_LIMBO_TVAR = 1, LH_LIMBO_ARRAY = 2 };
+
 struct lh_limbo {               /* a free waiting for its grace period */
 	void *ptr;
 	uint64_t t;             /* free when every active snapshot is >= t */
-	int is_tvar;
+	int is_tvar;            /* LH_LIMBO_* */
 };
 
 struct lh_waiter {              /* one parked thread */
@@ -247,6 +264,7 @@ LH_HIDDEN void lh_limbo_add(struct lh_thread *thr, void *ptr, int is_tvar, uint6
 LH_HIDDEN void lh_limbo_drain(struct lh_thread *thr, int force);
 LH_HIDDEN void lh_limbo_orphan(struct lh_thread *thr);
 LH_HIDDEN void lh_tvar_release(struct lh_tvar *tv);
+LH_HIDDEN void lh_tvar_array_release(struct lh_tvar *arr);
 
 /* Publish the snapshot in use, for grace periods (alloc.c). */
 static inline void lh_publish_active(struct lh_thread *thr, uint64_t rv)

@@ -10,9 +10,11 @@
  * A cell reaches the free list only after its grace period (alloc.c), and
  * after lh_retry_detach_all() has unlinked and woken any thread parked on
  * it.  The slab lock is a leaf; lh_tvar_new/free are not on the fast path.
+ * Arrays (lh_tvar_new_array) are separate blocks, below.
  */
 #include "stm_internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #define LH_CHUNK_TVARS ((size_t)1024)
@@ -91,8 +93,8 @@ void lh_tvar_free(lh_tvar *tv)
 {
 	struct lh_thread *thr;
 
-	if (!tv)
-		return;
+	if (!tv || tv->live == LH_LIVE_ARRAY)
+		return;         /* an array element: only lh_tvar_free_array() frees it */
 	thr = lh_thread_self();
 	if (thr->tx.depth > 0) {
 		lh_mem_push(&thr->tx, LH_MEM_TVAR_FREE, tv, NULL);
@@ -101,6 +103,89 @@ void lh_tvar_free(lh_tvar *tv)
 	/* Outside a transaction: wake anyone parked on it now, free after the grace period. */
 	lh_retry_wake_tvar(tv);
 	lh_limbo_add(thr, tv, 1, (atomic_load(&lh_g_clock) | 1) + 1);
+	if (thr->limbo_n >= 64)
+		lh_limbo_drain(thr, 0);
+}
+
+/* ---- arrays ------------------------------------------------------------------
+ *
+ * lh_tvar_new_array(n) is one aligned block: a 64-byte header (the count),
+ * then n cells.  Elements have live == LH_LIVE_ARRAY; lh_tvar_free() ignores
+ * them.  The block goes back to the system after its grace period, like a
+ * lh_tx_free() block (so unlike single TVars, array cells are not type
+ * stable: lh_load() on a freed array is a use after free, as on any freed
+ * memory).
+ */
+#define LH_ARRAY_HEAD ((size_t)64)
+
+struct array_head {
+	size_t n;
+};
+_Static_assert(sizeof(struct array_head) <= LH_ARRAY_HEAD, "the header fits its cell pair");
+
+static struct array_head *array_head(struct lh_tvar *arr)
+{
+	return (struct array_head *)(void *)((char *)arr - LH_ARRAY_HEAD);
+}
+
+lh_tvar *lh_tvar_new_array(size_t n, intptr_t initial)
+{
+	struct array_head *h;
+	struct lh_tvar *arr;
+	struct lh_thread *thr;
+	size_t i, bytes;
+
+	if (n == 0 || n > (SIZE_MAX - 2 * LH_ARRAY_HEAD) / LH_TVAR_SIZE)
+		return NULL;
+	bytes = (LH_ARRAY_HEAD + n * LH_TVAR_SIZE + 63) & ~(size_t)63;
+	h = aligned_alloc(64, bytes);
+	if (!h)
+		return NULL;
+	h->n = n;
+	arr = (struct lh_tvar *)(void *)((char *)h + LH_ARRAY_HEAD);
+	for (i = 0; i < n; i++) {
+		atomic_init(&arr[i].ver, 0);
+		atomic_init(&arr[i].val, initial);
+		atomic_init(&arr[i].waiters, NULL);
+		atomic_init(&arr[i].writer_site, 0);
+		arr[i].live = LH_LIVE_ARRAY;
+	}
+	atomic_fetch_add_explicit(&g_live, n, memory_order_relaxed);
+	thr = lh_self_;
+	if (thr && thr->tx.depth > 0)
+		lh_mem_push(&thr->tx, LH_MEM_ARRAY_NEW, arr, NULL);
+	return arr;
+}
+
+/* Free an array now: its grace period is over, or it was never published. */
+void lh_tvar_array_release(struct lh_tvar *arr)
+{
+	struct array_head *h = array_head(arr);
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		lh_retry_detach_all(&arr[i]);
+	atomic_fetch_sub_explicit(&g_live, h->n, memory_order_relaxed);
+	free(h);
+}
+
+void lh_tvar_free_array(lh_tvar *arr)
+{
+	struct lh_thread *thr;
+	size_t i, n;
+
+	if (!arr)
+		return;
+	thr = lh_thread_self();
+	if (thr->tx.depth > 0) {
+		lh_mem_push(&thr->tx, LH_MEM_ARRAY_FREE, arr, NULL);
+		return;
+	}
+	n = array_head(arr)->n;
+	for (i = 0; i < n; i++)
+		if (atomic_load_explicit(&arr[i].waiters, memory_order_relaxed) != NULL)
+			lh_retry_wake_tvar(&arr[i]);
+	lh_limbo_add(thr, arr, LH_LIMBO_ARRAY, (atomic_load(&lh_g_clock) | 1) + 1);
 	if (thr->limbo_n >= 64)
 		lh_limbo_drain(thr, 0);
 }

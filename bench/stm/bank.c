@@ -47,7 +47,7 @@ struct locked_account {
 };
 static struct locked_account *locked;   /* perlock */
 static pthread_mutex_t global = PTHREAD_MUTEX_INITIALIZER;
-static lh_tvar **tv;                    /* stm */
+static lh_tvar *tv;                     /* stm: lh_tvar_new_array, contiguous */
 static lh_site s_transfer = LH_SITE_INIT("bench-transfer");
 static lh_site s_readall = LH_SITE_INIT("bench-readall");
 
@@ -93,8 +93,10 @@ static int stm_transfer(lh_tx *tx, void *arg)
 {
 	const struct move *m = arg;
 
-	lh_write(tx, tv[m->from], lh_read(tx, tv[m->from]) - 1);
-	lh_write(tx, tv[m->to], lh_read(tx, tv[m->to]) + 1);
+	lh_tvar *a = lh_tvar_at(tv, (size_t)m->from), *b = lh_tvar_at(tv, (size_t)m->to);
+
+	lh_write(tx, a, lh_read(tx, a) - 1);
+	lh_write(tx, b, lh_read(tx, b) + 1);
 	return 0;
 }
 
@@ -173,7 +175,7 @@ static int stm_sum(lh_tx *tx, void *arg)
 
 	(void)arg;
 	for (i = 0; i < naccounts; i++)
-		s += lh_read(tx, tv[i]);
+		s += lh_read(tx, lh_tvar_at(tv, (size_t)i));
 	return (int)(s - naccounts * INITIAL);  /* 0 when consistent */
 }
 
@@ -310,17 +312,15 @@ int main(int argc, char **argv)
 		nthreads = 1;
 	plain = calloc((size_t)naccounts, sizeof(*plain));
 	locked = calloc((size_t)naccounts, sizeof(*locked));
-	tv = calloc((size_t)naccounts, sizeof(lh_tvar *));
+	tv = variant == V_STM ? lh_tvar_new_array((size_t)naccounts, INITIAL) : NULL;
 	w = aligned_alloc(64, sizeof(*w) * MAX_THREADS);
-	if (!plain || !locked || !tv || !w)
+	if (!plain || !locked || (variant == V_STM && !tv) || !w)
 		return 1;
 	memset(w, 0, sizeof(*w) * MAX_THREADS);
 	for (i = 0; i < naccounts; i++) {
 		plain[i] = INITIAL;
 		locked[i].balance = INITIAL;
 		pthread_mutex_init(&locked[i].m, NULL);
-		if (variant == V_STM)
-			tv[i] = lh_tvar_new(INITIAL);
 	}
 	for (i = 0; i < nthreads; i++) {
 		w[i].id = (int)i;
