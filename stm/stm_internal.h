@@ -148,6 +148,7 @@ struct lh_tx {
 	int why;                        /* LH_JMP_*: why the last jump to top */
 
 	long long deadline_ns;          /* lh_atomically_timeout; 0: none */
+	int rc;                         /* lh_atomically_timeout: 0 or -ETIMEDOUT */
 
 	uint32_t site_id;
 	struct lh_site_ctr *ctr;        /* counters of this thread for this site */

@@ -590,29 +590,21 @@ static __attribute__((noinline)) int attempt(struct lh_tx *tx, lh_tx_fn fn, void
  * The attempt loop.  Kept out of line so that nothing but its parameters
  * (never modified) lives across the setjmp: all state is in *tx.
  */
-static __attribute__((noinline)) int run_attempts(struct lh_tx *tx, lh_tx_fn fn, void *arg,
-						  int *result)
+static __attribute__((noinline)) int run_attempts(struct lh_tx *tx, lh_tx_fn fn, void *arg)
 {
 	for (;;) {
 		tx_begin(tx);
-		if (LH_SETJMP(tx->top) == 0) {
-			int r = attempt(tx, fn, arg);
-
-			if (result)
-				*result = r;
-			return 0;
-		}
+		if (LH_SETJMP(tx->top) == 0)
+			return attempt(tx, fn, arg);
 		if (tx->why == LH_JMP_RETRY) {
-			int rc;
-
 			attempt_discard(tx);
-			rc = lh_retry_park(tx);
+			tx->rc = lh_retry_park(tx);
 			tx->lg.rn = 0;
 			tx->streak = 0;
-			if (rc == -ETIMEDOUT) {
+			if (tx->rc == -ETIMEDOUT) {
 				lh_inc(&tx->ctr->timeouts, 1);
 				tx->depth = 0;
-				return rc;
+				return 0;
 			}
 			continue;
 		}
@@ -622,21 +614,20 @@ static __attribute__((noinline)) int run_attempts(struct lh_tx *tx, lh_tx_fn fn,
 	}
 }
 
-static inline __attribute__((always_inline)) int run(lh_site *site, lh_tx_fn fn, void *arg, long long timeout_ns, int *result)
+/* The setup shared by every entry point; *rc gets 0 or -ETIMEDOUT. */
+static inline __attribute__((always_inline)) int run(lh_site *site, lh_tx_fn fn, void *arg,
+						     long long timeout_ns, int *rc)
 {
 	struct lh_thread *thr = lh_thread_self();
 	struct lh_tx *tx = &thr->tx;
+	int r;
 
-	if (tx->depth > 0) {
-		int r = fn(tx, arg);
-
-		if (result)
-			*result = r;
-		return 0;
-	}
-	if (!site)
+	*rc = 0;
+	if (tx->depth > 0)
+		return fn(tx, arg);
+	if (!site) {
 		tx->site_id = 0;
-	else {
+	} else {
 		int id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
 
 		tx->site_id = LH_LIKELY(id > 0) ? (uint32_t)id - 1 : lh_site_resolve(site);
@@ -645,33 +636,43 @@ static inline __attribute__((always_inline)) int run(lh_site *site, lh_tx_fn fn,
 	tx->streak = 0;
 	tx->timing = atomic_load_explicit(&lh_g_timing, memory_order_relaxed);
 	/* deadline: 0 none; else the absolute time; timeout_ns < 0 means "now" */
-	tx->deadline_ns = timeout_ns == 0 ? 0
-					  : (long long)lh_now_ns() + (timeout_ns > 0 ? timeout_ns : 0);
+	if (timeout_ns == 0) {
+		tx->deadline_ns = 0;
+	} else {
+		tx->deadline_ns = (long long)lh_now_ns() + (timeout_ns > 0 ? timeout_ns : 0);
+		tx->rc = 0;
+	}
 	tx->depth = 1;
-	return run_attempts(tx, fn, arg, result);
+	r = run_attempts(tx, fn, arg);
+	if (LH_UNLIKELY(timeout_ns != 0))
+		*rc = tx->rc;
+	return r;
 }
 
 int lh_atomically(lh_tx_fn fn, void *arg)
 {
-	int r = 0;
+	int rc;
 
-	(void)run(NULL, fn, arg, 0, &r);
-	return r;
+	return run(NULL, fn, arg, 0, &rc);
 }
 
 int lh_atomically_at(lh_site *site, lh_tx_fn fn, void *arg)
 {
-	int r = 0;
+	int rc;
 
-	(void)run(site, fn, arg, 0, &r);
-	return r;
+	return run(site, fn, arg, 0, &rc);
 }
 
 int lh_atomically_timeout(lh_site *site, lh_tx_fn fn, void *arg, long long timeout_ns,
 			  int *result)
 {
+	int rc, r;
+
 	/* A non-positive timeout means "do not block at all": -1 marks it. */
-	return run(site, fn, arg, timeout_ns > 0 ? timeout_ns : -1, result);
+	r = run(site, fn, arg, timeout_ns > 0 ? timeout_ns : -1, &rc);
+	if (rc == 0 && result)
+		*result = r;
+	return rc;
 }
 
 static int store_fn(lh_tx *tx, void *arg)
