@@ -15,6 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 progs="basic alloc orelse"
+# shellcheck disable=SC2086
 set -- $progs
 echo "1..$#"
 n=0 fail=0

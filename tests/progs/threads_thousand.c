@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 	if (!t)
 		return 2;
 	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
 	pthread_barrier_init(&batch_start, NULL, (unsigned)batch);
 	for (i = 0; i < n; i += batch) {
 		for (k = 0; k < batch; k++) {
