@@ -264,11 +264,29 @@ static int onl_misuse(lh_model *m, lh_process *p, const lh_online *on)
 
 /* ---- level violations ---------------------------------------------------------- */
 
+/* A part's level.  The shim writes LH_LEVEL_LEAF for a lock declared with
+ * lh_lock_leaf(): the lock is marked LH_ATTR_LEAF and has no numeric level. */
 static int64_t onl_part_level(const lh_online_part *pt)
 {
+	if (pt->level == LH_LEVEL_LEAF) {
+		if (pt->lock)
+			pt->lock->attrs |= LH_ATTR_LEAF;
+		return LH_NO_LEVEL;
+	}
 	if (pt->level != LH_NO_LEVEL)
 		return pt->level;
 	return pt->lock ? pt->lock->level : LH_NO_LEVEL;
+}
+
+/* 1 if part a makes a later acquisition more illegal than part b: a leaf
+ * first, then the lowest level. */
+static int onl_part_stricter(const lh_online_part *a, const lh_online_part *b)
+{
+	int64_t la = onl_part_level(a), lb = onl_part_level(b);
+
+	if (a->level == LH_LEVEL_LEAF || b->level == LH_LEVEL_LEAF)
+		return a->level == LH_LEVEL_LEAF && b->level != LH_LEVEL_LEAF;
+	return la != LH_NO_LEVEL && (lb == LH_NO_LEVEL || la <= lb);
 }
 
 static int onl_level(lh_model *m, lh_process *p, const lh_online *on)
@@ -284,9 +302,7 @@ static int onl_level(lh_model *m, lh_process *p, const lh_online *on)
 
 		if (pt->role != LH_ROLE_HOLDS)
 			continue;
-		if (!held || (onl_part_level(pt) != LH_NO_LEVEL &&
-			      (onl_part_level(held) == LH_NO_LEVEL ||
-			       onl_part_level(pt) <= onl_part_level(held))))
+		if (!held || onl_part_stricter(pt, held))
 			held = pt;
 	}
 	if (!acq || !held) {
