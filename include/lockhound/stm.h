@@ -50,11 +50,13 @@ extern "C" {
 #endif
 
 /*
- * lh_read() and lh_write() are C99 inline functions in C (their fast paths
- * are compiled into the caller; the library holds the external definitions)
- * and ordinary functions in C++ or with -DLH_STM_NO_INLINE.
+ * lh_read() and lh_write() are C99 inline functions in C11 or later (their
+ * fast paths are compiled into the caller; the library holds the external
+ * definitions) and ordinary functions in C++, in older C, with GNU89 inline
+ * semantics (-fgnu89-inline) or with -DLH_STM_NO_INLINE.
  */
-#if !defined(__cplusplus) && !defined(LH_STM_NO_INLINE)
+#if !defined(__cplusplus) && !defined(LH_STM_NO_INLINE) && defined(__STDC_VERSION__) && \
+	__STDC_VERSION__ >= 201112L && !defined(__GNUC_GNU_INLINE__)
 #define LH__INLINE inline
 #define LH__FAST 1
 #else
