@@ -109,6 +109,7 @@ $(STM_SO): $(STM_OBJ)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD        $@")
 	$(Q)$(CC) $(SANFLAGS) -shared -Wl,-soname,liblockhound-stm.so.0 -o $@ $^ -lpthread
+	$(Q)ln -sf liblockhound-stm.so $(@D)/liblockhound-stm.so.0
 
 # ---- tests, examples, benchmarks ----------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(CORELIB) $(STM_A)
