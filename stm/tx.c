@@ -697,6 +697,22 @@ int lh_stm_in_attempt(void)
 	return t != NULL && t->tx.depth > 0 && !t->tx.irrevocable && lh_quiet_ == 0;
 }
 
+/*
+ * Detector integration.  When the lockhound shim is preloaded it defines
+ * lh_shim_stm_register(); a weak reference resolves to it at load time
+ * whether this library is linked shared or static (dlsym of
+ * lh_stm_in_attempt would miss a static copy not exported from the
+ * executable).  The shim then asks lh_stm_in_attempt() before a blocking
+ * lock, write(2) or send(2) and reports a `misuse` when it says yes.
+ */
+extern void lh_shim_stm_register(int (*in_attempt)(void)) __attribute__((weak));
+
+__attribute__((constructor)) static void stm_register_with_shim(void)
+{
+	if (lh_shim_stm_register)
+		lh_shim_stm_register(lh_stm_in_attempt);
+}
+
 unsigned lh_stm_set_irrevocable_after(unsigned k)
 {
 	return atomic_exchange(&lh_g_irrevocable_after, k);
