@@ -67,9 +67,7 @@ static int cli_check_file(const char *what, const char *path)
 	if (!path)
 		return 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		err = errno;
-	else if (fstat(fd, &st) < 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		err = errno;
 	else if (!S_ISREG(st.st_mode))
 		err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
