@@ -21,6 +21,7 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analyzer.h"
 #include "symbolize.h"
@@ -102,8 +103,14 @@ static Dwfl *sym_dwfl(lh_process *p, sym_state *st)
 		const lh_module *mod = &p->modules[i];
 		const char *base = strrchr(mod->path, '/');
 
+		struct stat sb;
+
 		if (mod->path[0] != '/')
 			continue;          /* vdso, anonymous */
+		/* only regular files: a trace naming a FIFO or a device must
+		 * not make the analysis block in open(2) or read forever */
+		if (stat(mod->path, &sb) != 0 || !S_ISREG(sb.st_mode))
+			continue;
 		if (dwfl_report_elf(st->dwfl, base ? base + 1 : mod->path, mod->path,
 				    -1, mod->base, false))
 			reported++;

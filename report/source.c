@@ -6,12 +6,35 @@
  * (not shipped, moved, no permission) simply give no snippet.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "html_out.h"
 #include "report_util.h"
 #include "source.h"
+
+/* Opens path for reading only if it is a regular file: a name from debug
+ * info must not make the report block on a FIFO or read a device. */
+static FILE *source_fopen(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
 
 static FILE *source_open(const char *root, const char *file)
 {
@@ -20,18 +43,18 @@ static FILE *source_open(const char *root, const char *file)
 	if (!file || !file[0])
 		return NULL;
 	if (file[0] == '/')
-		return fopen(file, "r");
+		return source_fopen(file);
 	if (root && root[0]) {
 		rep_buf b = { 0 };
 
 		rep_buf_printf(&b, "%s/%s", root, file);
 		if (b.s)
-			f = fopen(b.s, "r");
+			f = source_fopen(b.s);
 		rep_buf_free(&b);
 		if (f)
 			return f;
 	}
-	return fopen(file, "r");
+	return source_fopen(file);
 }
 
 int rep_source_html(FILE *out, const char *root, const char *file, int line, int context)

@@ -112,3 +112,24 @@ PY
 		[ "$status" -le 1 ] || fail "$fmt: status $status: $stderr"
 	done
 }
+
+@test "17b.8 a trace whose module path names a FIFO: the report does not block on it" {
+	f=$(ls "$TR"/lockhound.*.trace | head -1)
+	exe=$(prog abba_threads)
+	fifo=/tmp/lhfifo.$$.$(printf '%*s' $(( ${#exe} - 13 - ${#$} )) '' | tr ' ' x)
+	[ ${#fifo} -eq ${#exe} ] || skip "cannot make a FIFO path as long as $exe"
+	rm -f "$fifo" && mkfifo "$fifo"
+	python3 - "$f" "$T/fifo.trace" "$exe" "$fifo" <<'PY'
+import sys
+src, out, old, new = sys.argv[1:]
+buf = open(src, 'rb').read().replace(old.encode(), new.encode())
+open(out, 'wb').write(buf)
+PY
+	python3 "$ROOT/tests/fuzz/fixcrc.py" "$T/fifo.trace" "$T/fifo.trace"
+	for fmt in text html; do
+		run --separate-stderr timeout 20 "$LH" report --format "$fmt" -o "$T/r.out" "$T/fifo.trace"
+		[ "$status" -ne 124 ] || { rm -f "$fifo"; fail "$fmt: blocked on the FIFO"; }
+		[ "$status" -le 1 ] || { rm -f "$fifo"; fail "$fmt: status $status: $stderr"; }
+	done
+	rm -f "$fifo"
+}
