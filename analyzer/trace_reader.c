@@ -756,7 +756,8 @@ static void reader_link(lh_model *m)
 static int reader_map(const char *path, void **map, size_t *len)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named like a trace must not block the open */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	int err;
 
 	if (fd < 0) {

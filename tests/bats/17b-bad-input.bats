@@ -133,3 +133,13 @@ PY
 	done
 	rm -f "$fifo"
 }
+
+@test "17b.9 a FIFO named like a trace, given or in a directory: exit 3, no blocking" {
+	mkdir -p "$T/fifodir"
+	mkfifo "$T/fifodir/lockhound.1.trace"
+	lh report "$T/fifodir/lockhound.1.trace"
+	assert_status 3
+	[[ "$stderr" == *"not a regular file"* ]] || fail "no clear message: $stderr"
+	lh report "$T/fifodir"
+	assert_status 3
+}
