@@ -66,7 +66,7 @@ static int cli_check_file(const char *what, const char *path)
 
 	if (!path)
 		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);   /* a FIFO must not block */
 	if (fd < 0 || fstat(fd, &st) < 0)
 		err = errno;
 	else if (!S_ISREG(st.st_mode))

@@ -142,4 +142,8 @@ PY
 	[[ "$stderr" == *"not a regular file"* ]] || fail "no clear message: $stderr"
 	lh report "$T/fifodir"
 	assert_status 3
+	for opt in --suppressions --levels --baseline; do
+		lh report "$opt" "$T/fifodir/lockhound.1.trace" "$TR"
+		assert_status 3
+	done
 }
