@@ -87,6 +87,20 @@ void *arena_alloc(size_t n)
 		arena_cur = c;
 		arena_end = c + ARENA_CHUNK;
 	}
+	/* blocks of 64 bytes and more start on a cache line: a lock entry
+	 * (lh_lock) is then read with one line */
+	if (sz >= 64)
+		arena_cur = (char *)(((uintptr_t)arena_cur + 63u) & ~(uintptr_t)63u);
+	if ((size_t)(arena_end - arena_cur) < sz) {
+		char *c = arena_map(ARENA_CHUNK);
+
+		if (!c) {
+			spin_unlock(&arena_lock);
+			return NULL;
+		}
+		arena_cur = c;
+		arena_end = c + ARENA_CHUNK;
+	}
 	p = arena_cur;
 	arena_cur += sz;
 	spin_unlock(&arena_lock);

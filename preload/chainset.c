@@ -1,6 +1,7 @@
 /*
  * chainset.c - growth of the per-thread chain set (see chainset.h).
- * Load factor is kept at or below 1/2, so linear probing stays short.
+ * Load factor is kept at or below 1/2, so linear probing stays short (up to
+ * 7/8 while memory is short, see chainset_add).
  */
 #include "chainset.h"
 
@@ -49,9 +50,18 @@ int chainset_add(struct lh_chainset *cs, uint64_t key, uint64_t lock, uint32_t m
 	struct lh_chain_ent e = { key, lock, stack, seg, mode };
 
 	if (!cs->tab || 2 * (cs->count + 1) > cs->mask + 1) {
-		int r = chainset_grow(cs, seg);
+		/* Out of memory: growth (a scan of the whole table) is retried
+		 * only after 1/8 more entries, so the cost stays amortised
+		 * instead of one full scan per new chain; meanwhile the table
+		 * fills up to 7/8, which keeps empty slots to end every probe. */
+		int r = -ENOMEM;
 
-		if (r)
+		if (!cs->tab || cs->count + 1 >= cs->retry_at) {
+			r = chainset_grow(cs, seg);
+			if (r)
+				cs->retry_at = cs->count + 2 + (cs->count >> 3);
+		}
+		if (r && (!cs->tab || 8 * ((uint64_t)cs->count + 1) > 7 * ((uint64_t)cs->mask + 1)))
 			return r;
 	}
 	chainset_put(cs->tab, cs->mask, &e);
@@ -66,4 +76,5 @@ void chainset_clear(struct lh_chainset *cs)
 	cs->tab = NULL;
 	cs->mask = 0;
 	cs->count = 0;
+	cs->retry_at = 0;
 }

@@ -37,6 +37,7 @@ struct lh_chainset {
 	struct lh_chain_ent *tab;
 	uint32_t mask;      /* capacity - 1; capacity is a power of two        */
 	uint32_t count;
+	uint32_t retry_at;  /* after a failed growth: count at which to retry  */
 };
 
 static inline uint64_t chain_mix(uint64_t chain, uint64_t lock, uint32_t mode)

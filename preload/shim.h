@@ -120,21 +120,22 @@ void real_resolve(void);
 struct lh_thread;
 
 struct lh_lock {
+	/* the first cache line holds everything the common path reads */
 	uintptr_t addr;
 	_Atomic uint64_t id;      /* current lifetime; 0 = none yet / destroyed */
-	uint32_t kind;            /* enum lh_lock_kind or LH_KIND_COND          */
-	uint32_t attrs;           /* LH_ATTR_*                                  */
 	_Atomic(struct lh_thread *) owner;    /* exclusive holder              */
-	_Atomic(struct lh_thread *) rd_owner; /* last reader (readers == 1)    */
 	_Atomic uint32_t readers;
 	_Atomic uint32_t destroyed;           /* destroy seen, no init since   */
 	_Atomic int64_t level;    /* LH_NO_LEVEL if none                        */
-	const char *_Atomic name; /* lh_lock_name, arena copy                   */
-	_Atomic uintptr_t cond_mutex; /* condvars: mutex address last used     */
 	/* chain memo (fastpath.h): the last chain seen acquiring this lock,
 	 * tagged with (thread, segment, fork epoch); a seqlock-like pair */
 	_Atomic uint64_t memo_tag;
 	_Atomic uint64_t memo_stack;
+	uint32_t kind;            /* enum lh_lock_kind or LH_KIND_COND          */
+	uint32_t attrs;           /* LH_ATTR_*                                  */
+	_Atomic(struct lh_thread *) rd_owner; /* last reader (readers == 1)    */
+	const char *_Atomic name; /* lh_lock_name, arena copy                   */
+	_Atomic uintptr_t cond_mutex; /* condvars: mutex address last used     */
 };
 
 struct lh_table;

@@ -177,6 +177,7 @@ void thread_fork_child(struct lh_thread *t)
 	t->chains.tab = NULL;   /* the old table stays in the (copied) arena */
 	t->chains.mask = 0;
 	t->chains.count = 0;
+	t->chains.retry_at = 0;
 	t->memo_id = 0;         /* ids and chains are never 0: the thread memo is empty */
 	t->memo_prev = 0;
 	atomic_fetch_add(&lh_memo_epoch, 1);   /* every lock memo is stale */

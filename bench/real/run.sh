@@ -6,7 +6,8 @@
 #
 # pigz -p 2 compresses a generated 200 MB file (numbers from seq, 9 MB in
 # every 10 MB, and 1 MB of base64 of /dev/urandom): native, plain LD_PRELOAD,
-# and `lockhound run --`; median wall time of $RUNS runs each.
+# and `lockhound run --`; median wall time of $RUNS runs each, the three
+# modes interleaved.
 # memcached -t 2 on 127.0.0.1 (a free port) under a bounded load from
 # build/bench/mcload ($MC_REQ requests over $MC_CONNS connections, at most
 # 60 s), native vs. plain LD_PRELOAD vs. `lockhound run`; memcached is stopped
@@ -58,9 +59,12 @@ pigz_once() { # MODE: elapsed seconds of one compression
 	echo "$t1 - $t0" | bc -l
 }
 declare -A P
-for mode in native preload run; do
-	P[$mode]=$(for _ in $(seq "$RUNS"); do pigz_once $mode; done | median)
+# interleaved (native, preload, run, native, ...) so that drift in the
+# machine's load affects the three alike
+for _ in $(seq "$RUNS"); do
+	for mode in native preload run; do pigz_once $mode >> "$T/pigz.times.$mode"; done
 done
+for mode in native preload run; do P[$mode]=$(median < "$T/pigz.times.$mode"); done
 gunzip -c "$T/out.gz" | cmp -s - "$IN" && pigz_ok="output identical to the input after gunzip" || pigz_ok="OUTPUT DIFFERS"
 pigz_trace=$(tracesize "$T"/pigz.preload/lockhound.*.trace)
 pigz_status=$(cat "$T/pigz.status")
@@ -100,9 +104,10 @@ mc_once() { # MODE: elapsed seconds of the load (memcached started and stopped a
 	awk '{print $6}' "$T/mc.$1.load"
 }
 declare -A M
-for mode in native preload run; do
-	M[$mode]=$(for _ in $(seq "$RUNS"); do mc_once $mode; done | median)
+for _ in $(seq "$RUNS"); do
+	for mode in native preload run; do mc_once $mode >> "$T/mc.times.$mode"; done
 done
+for mode in native preload run; do M[$mode]=$(median < "$T/mc.times.$mode"); done
 mc_trace=$(tracesize "$T"/mc.preload/lockhound.*.trace)
 mc_status=$(cat "$T/mc.run.status")
 mc_load=$(cat "$T/mc.run.load")
