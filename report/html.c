@@ -247,6 +247,33 @@ static const char *html_ident(const char *s)
 	return s;
 }
 
+/* All the cycle's locks are instances of one class (bank accounts). */
+static int html_same_class(const rep_edge *e, size_t ne)
+{
+	for (size_t i = 0; i < ne; i++)
+		if (!e[i].hold->lock || !e[i].hold->lock->cls ||
+		    e[i].hold->lock->cls != e[0].hold->lock->cls)
+			return 0;
+	return 1;
+}
+
+/* " in <code>fn</code> at <code>file:line</code>" for the user frame of the
+ * edge's request, or nothing. */
+static void html_fix_where(html_ctx *c, const rep_edge *last)
+{
+	int u = rep_user_frame(last->acq->stack);
+	lh_frame fr;
+
+	if (u < 0)
+		return;
+	fr = rep_frame(last->acq->stack, (uint32_t)u);
+	P(" in <code>");
+	E(fr.function[0] ? fr.function : "??");
+	P("</code> at <code>");
+	E(rep_basename(fr.file));
+	fprintf(c->out, ":%d</code>", fr.line);
+}
+
 static void html_fix(html_ctx *c, const lh_finding *f, const rep_edge *e, size_t ne)
 {
 	P("<div class=\"fix\"><h3>How to fix</h3>");
@@ -257,32 +284,41 @@ static void html_fix(html_ctx *c, const lh_finding *f, const rep_edge *e, size_t
 	}
 	if (ne >= 2 && f->kind != LH_KIND_DEADLOCK) {
 		const rep_edge *last = &e[ne - 1];
-		int u = rep_user_frame(last->acq->stack);
 		const char *fn = "critical_section";
 		int uf;
 
-		P("<p><b>Lock order to adopt</b> (everywhere, every thread):</p><ol>");
-		for (size_t i = 0; i < ne; i++) {
-			P("<li>");
-			html_lock(c, e[i].hold->lock);
-			P("</li>");
+		if (html_same_class(e, ne)) {
+			/* a numbered list would read "1. X 2. X": instances of one
+			 * class are ordered by address, not by name */
+			P("<p><b>Lock order to adopt</b>: all these locks are instances of "
+			  "one class, so order them by address (lower address first) "
+			  "everywhere, or take them together with <code>lh_lock_many()</code>."
+			  "</p><p>Here ");
+			html_thread(c, f, last->acq->thread);
+			P(" takes ");
+			html_lock(c, last->acq->lock);
+			P(" while holding ");
+			html_lock(c, last->hold->lock);
+			html_fix_where(c, last);
+			P(", while the other edges of the cycle take them the other way "
+			  "round: which one comes first depends on the data, not on the "
+			  "code.</p>");
+		} else {
+			P("<p><b>Lock order to adopt</b> (everywhere, every thread):</p><ol>");
+			for (size_t i = 0; i < ne; i++) {
+				P("<li>");
+				html_lock(c, e[i].hold->lock);
+				P("</li>");
+			}
+			P("</ol><p>The one acquisition against that order: ");
+			html_thread(c, f, last->acq->thread);
+			P(" takes ");
+			html_lock(c, last->acq->lock);
+			P(" while holding ");
+			html_lock(c, last->hold->lock);
+			html_fix_where(c, last);
+			P(". Release it first, or take both in the order above.</p>");
 		}
-		P("</ol><p>The one acquisition against that order: ");
-		html_thread(c, f, last->acq->thread);
-		P(" takes ");
-		html_lock(c, last->acq->lock);
-		P(" while holding ");
-		html_lock(c, last->hold->lock);
-		if (u >= 0) {
-			lh_frame fr = rep_frame(last->acq->stack, (uint32_t)u);
-
-			P(" in <code>");
-			E(fr.function[0] ? fr.function : "??");
-			P("</code> at <code>");
-			E(rep_basename(fr.file));
-			fprintf(c->out, ":%d</code>", fr.line);
-		}
-		P(". Release it first, or take both in the order above.</p>");
 
 		uf = rep_user_frame(e[0].acq->stack);
 		if (uf >= 0)

@@ -73,6 +73,7 @@ static const char html_css[] =
 "table.scenario td{padding:3px 10px;border-bottom:1px dashed #f2f4f7;white-space:nowrap}\n"
 "table.scenario td.step{color:var(--muted);width:2em;text-align:right}\n"
 "table.scenario tr.blocked td.op{color:var(--err)}\n"
+"table.scenario td.op{white-space:normal;overflow-wrap:anywhere}\n"
 "table.scenario tr.dl td{color:var(--err);font-weight:700;text-align:center;padding-top:8px}\n"
 "table.locks td,table.locks th{padding:4px 12px 4px 0;text-align:left}\n"
 "table.locks td{font-family:var(--mono);font-size:12.5px}\n"
