@@ -135,19 +135,6 @@ int pass_add_thread(lh_finding *f, lh_thread *t)
 	return 0;
 }
 
-void pass_finding_release(lh_finding *f)
-{
-	free(f->summary);
-	free(f->fix);
-	free(f->detail);
-	free(f->locks);
-	free(f->threads);
-	for (size_t i = 0; i < f->nevents; i++)
-		free(f->events[i].what);
-	free(f->events);
-	memset(f, 0, sizeof(*f));
-}
-
 static void analyze_stats(lh_model *m, uint64_t nedges)
 {
 	m->nthreads = m->nlocks = m->nevents = 0;
@@ -197,7 +184,7 @@ static void analyze_subsume(lh_model *m)
 				       m->findings[k].nlocks >= 2 &&
 				       analyze_same_locks(f, &m->findings[k]);
 		if (drop) {
-			pass_finding_release(f);
+			lh_finding_release(f);
 			continue;
 		}
 		if (out != i)

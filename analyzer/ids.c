@@ -275,7 +275,7 @@ static int ids_dedup_findings(lh_model *m)
 			break;
 		if (rc == 0) {
 			m->findings[at].count += f->count;
-			pass_finding_release(f);
+			lh_finding_release(f);
 			continue;
 		}
 		if (out != i)
@@ -310,7 +310,7 @@ static int ids_dedup_pruned(lh_model *m)
 		if (rc == 0) {
 			m->pruned[at].cycle.count += pr->cycle.count;
 			free(pr->reason);
-			pass_finding_release(&pr->cycle);
+			lh_finding_release(&pr->cycle);
 			continue;
 		}
 		if (out != i)

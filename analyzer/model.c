@@ -93,7 +93,7 @@ const char *lh_thread_label(const lh_thread *t, char *buf, size_t n)
 	return buf;
 }
 
-static void finding_free(lh_finding *f)
+void lh_finding_release(lh_finding *f)
 {
 	free(f->summary);
 	free(f->fix);
@@ -103,6 +103,7 @@ static void finding_free(lh_finding *f)
 	for (size_t i = 0; i < f->nevents; i++)
 		free(f->events[i].what);
 	free(f->events);
+	memset(f, 0, sizeof(*f));
 }
 
 static void process_free(lh_process *p)
@@ -176,11 +177,11 @@ void lh_model_free(lh_model *m)
 		free(c);
 	}
 	for (size_t i = 0; i < m->nfindings; i++)
-		finding_free(&m->findings[i]);
+		lh_finding_release(&m->findings[i]);
 	free(m->findings);
 	for (size_t i = 0; i < m->npruned; i++) {
 		free(m->pruned[i].reason);
-		finding_free(&m->pruned[i].cycle);
+		lh_finding_release(&m->pruned[i].cycle);
 	}
 	free(m->pruned);
 	free(m->title);

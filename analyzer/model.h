@@ -246,6 +246,9 @@ typedef struct lh_model {
 	char         *title;           /* e.g. the traced program's command line */
 } lh_model;
 
+/* Frees a finding's members (not the finding itself) and zeroes it. */
+void lh_finding_release(lh_finding *f);
+
 /* Counts findings by kind that are not suppressed (known ones included). */
 void lh_model_count(const lh_model *m, size_t counts[LH_KIND_COUNT]);
 

@@ -136,7 +136,7 @@ static int lv_check(lh_model *m, lh_process *p, const lh_dep *d, lv_id **online)
 		return -ENOMEM;
 	HASH_FIND_STR(*online, f->id, seen);
 	if (seen) {             /* the shim saw this one: keep its finding */
-		pass_finding_release(f);
+		lh_finding_release(f);
 		m->nfindings--;
 	}
 	return 0;

@@ -71,7 +71,6 @@ int  pass_add_event(lh_finding *f, const char *what, uint32_t tid, lh_lock *l,
 		    lh_stack *s, uint32_t mode);
 int  pass_add_lock(lh_finding *f, lh_lock *l);         /* kept once */
 int  pass_add_thread(lh_finding *f, lh_thread *t);     /* kept once */
-void pass_finding_release(lh_finding *f);              /* frees members */
 char *pass_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- the passes ---------------------------------------------------------- */

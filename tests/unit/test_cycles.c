@@ -469,7 +469,7 @@ static void test_dedup(void)
 	b_dep(P, 3, 0, lh_lock_find(P, 1), b_stack(P, 21, "w2", "x.c"), W, 1, lh_lock_find(P, 2),
 	      b_stack(P, 20, "w2", "x.c"), W);
 	for (size_t i = 0; i < M.nfindings; i++)
-		pass_finding_release(&M.findings[i]);
+		lh_finding_release(&M.findings[i]);
 	M.nfindings = 0;
 	b_analyze(&M);
 	f = b_first(&M, LH_KIND_POTENTIAL_DEADLOCK);
