@@ -4,7 +4,8 @@
  * Exit statuses (CONTRACT.md):
  *   run:    --exitcode N (default 66) when findings count, else PROGRAM's own
  *           status (128+signal when killed); 2 usage or unrunnable PROGRAM
- *           (static, set-uid); 127 PROGRAM not found.
+ *           (static, set-uid), or PROGRAM ran but wrote no trace (the shim
+ *           was not loaded); 127 PROGRAM not found.
  *   report: 0 nothing counts, 1 findings, 2 usage, 3 unreadable/corrupt input.
  */
 #ifndef LH_CLI_H

@@ -10,7 +10,12 @@
  *      trace_dir always ours;
  *   4. fork + exec, wait (we ignore SIGINT/SIGQUIT meanwhile, as the
  *      terminal sends them to PROGRAM too; SIGTERM/SIGHUP are forwarded);
- *   5. read every trace in the directory, analyze, text report on stderr,
+ *   5. no new trace file at all in the directory means the shim never ran
+ *      in PROGRAM (bad LOCKHOUND_SHIM, a loader that refused the preload,
+ *      LD_PRELOAD stripped): say so and exit 2 rather than report "0
+ *      findings" (a program killed by SIGKILL or leaving by _exit still has
+ *      the header the shim wrote when it started);
+ *   6. read every trace in the directory, analyze, text report on stderr,
  *      --html/--json/--sarif files; remove a temporary directory unless
  *      findings were made or --keep.
  */
@@ -248,6 +253,99 @@ static int run_child_wait(const char *path, char **argv)
 	return WEXITSTATUS(st);
 }
 
+/* The trace files in a directory, as (inode, name) pairs, to tell the ones
+ * a run wrote from those an earlier run left in --out DIR. */
+typedef struct run_traces {
+	uint64_t *ino;
+	char    **name;
+	size_t    n;
+} run_traces;
+
+static int run_is_trace(const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(name, "lockhound.", 10) == 0 && len > 16 &&
+	       strcmp(name + len - 6, ".trace") == 0;
+}
+
+static void run_traces_free(run_traces *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->name[i]);
+	free(t->ino);
+	free(t->name);
+	t->ino = NULL;
+	t->name = NULL;
+	t->n = 0;
+}
+
+/* Lists dir's trace files into t; 0 or -errno. */
+static int run_traces_list(const char *dir, run_traces *t)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+	int rc = 0;
+
+	t->ino = NULL;
+	t->name = NULL;
+	t->n = 0;
+	if (!d)
+		return -errno;
+	while (!rc && (e = readdir(d))) {
+		if (!run_is_trace(e->d_name))
+			continue;
+		if (t->n == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			uint64_t *ni = realloc(t->ino, nc * sizeof(*ni));
+			char **nn;
+
+			if (!ni) {
+				rc = -ENOMEM;
+				break;
+			}
+			t->ino = ni;
+			nn = realloc(t->name, nc * sizeof(*nn));
+			if (!nn) {
+				rc = -ENOMEM;
+				break;
+			}
+			t->name = nn;
+			cap = nc;
+		}
+		t->name[t->n] = strdup(e->d_name);
+		if (!t->name[t->n]) {
+			rc = -ENOMEM;
+			break;
+		}
+		t->ino[t->n++] = (uint64_t)e->d_ino;
+	}
+	closedir(d);
+	if (rc)
+		run_traces_free(t);
+	return rc;
+}
+
+/* 1 when dir holds a trace file that is not in `before`. */
+static int run_new_trace(const char *dir, const run_traces *before)
+{
+	run_traces now;
+	int found = 0;
+
+	if (run_traces_list(dir, &now))
+		return 1;      /* cannot tell: let the reader speak */
+	for (size_t i = 0; i < now.n && !found; i++) {
+		int old = 0;
+
+		for (size_t k = 0; k < before->n && !old; k++)
+			old = before->ino[k] == now.ino[i] && strcmp(before->name[k], now.name[i]) == 0;
+		found = !old;
+	}
+	run_traces_free(&now);
+	return found;
+}
+
 static void run_rmdir(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -269,7 +367,8 @@ static void run_rmdir(const char *dir)
 int cli_run(lh_cli *c)
 {
 	char *path = NULL, *shim = NULL, *dir = NULL, *levels = NULL;
-	const char *why;
+	run_traces before = { NULL, NULL, 0 };
+	const char *why, *shim_env;
 	int status, temp = 0, rc;
 	size_t counted = 0, made = 0;
 	lh_model m;
@@ -291,6 +390,12 @@ int cli_run(lh_cli *c)
 		return rc == -ENOENT ? LH_EXIT_NOTFOUND : 126;
 	}
 	shim = run_shim();
+	shim_env = getenv("LOCKHOUND_SHIM");
+	if (!shim && shim_env && *shim_env) {
+		lh_diag("LOCKHOUND_SHIM=%s: %s", shim_env, strerror(errno));
+		free(path);
+		return LH_EXIT_USAGE;
+	}
 	if (!shim) {
 		lh_diag("cannot find liblockhound.so next to this command (../lib/); set LOCKHOUND_SHIM");
 		free(path);
@@ -333,7 +438,7 @@ int cli_run(lh_cli *c)
 		status = LH_EXIT_USAGE;
 		goto out;
 	}
-	if (run_env(c, shim, dir, levels)) {
+	if (run_env(c, shim, dir, levels) || run_traces_list(dir, &before) == -ENOMEM) {
 		lh_diag("out of memory");
 		status = LH_EXIT_USAGE;
 		goto out;
@@ -348,6 +453,16 @@ int cli_run(lh_cli *c)
 		goto out;
 	}
 	unsetenv("LD_PRELOAD");
+	if (!run_new_trace(dir, &before)) {
+		lh_diag("no trace was written: the shim was not loaded into %s (it exited with "
+			"status %d; nothing was checked). Hint: a static binary, a set-uid "
+			"program, LD_PRELOAD stripped by the program, or a bad LOCKHOUND_SHIM "
+			"(%s); ld.so says why on stderr above", c->args[0], status, shim);
+		if (temp)
+			run_rmdir(dir);
+		status = LH_EXIT_USAGE;
+		goto out;
+	}
 
 	lh_model_init(&m);
 	cli_progress_start();
@@ -379,6 +494,7 @@ int cli_run(lh_cli *c)
 	if (counted)
 		status = c->exitcode;
 out:
+	run_traces_free(&before);
 	free(path);
 	free(shim);
 	free(dir);
