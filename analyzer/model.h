@@ -22,13 +22,16 @@
 typedef struct lh_process lh_process;
 
 /* One symbolized frame.  function/file/module are "" (never NULL) when
- * unknown; line is 0 when unknown. */
+ * unknown; line is 0 when unknown.  file is what the debug info says, often
+ * relative ("examples/bank.c"); dir is then the compilation directory it is
+ * relative to (DW_AT_comp_dir), NULL or "" when unknown or file is absolute. */
 typedef struct lh_frame {
 	uint64_t    pc;
 	const char *function;
 	const char *file;
 	const char *module;
 	int         line;
+	const char *dir;
 } lh_frame;
 
 typedef struct lh_stack {

@@ -15,6 +15,7 @@
  * is attributed to the caller's line, not the next one.
  */
 #include <dlfcn.h>
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
@@ -169,11 +170,21 @@ static const lh_module *sym_module_of(const lh_process *p, uint64_t pc)
 	return NULL;
 }
 
+/* The compilation directory of a CU DIE, or NULL. */
+static const char *sym_comp_dir(Dwarf_Die *cu)
+{
+	Dwarf_Attribute a;
+
+	if (!cu || !dwarf_attr(cu, DW_AT_comp_dir, &a))
+		return NULL;
+	return dwarf_formstring(&a);
+}
+
 /* Source line of addr when libdwfl found none: objects without
  * .debug_aranges (clang does not emit it) defeat dwfl_module_getsrc in
  * elfutils 0.188, so walk the compilation units and ask the one whose
- * ranges hold the address. */
-static const char *sym_line_by_cu(Dwfl_Module *mod, uint64_t addr, int *line)
+ * ranges hold the address.  *dir gets the CU's compilation directory. */
+static const char *sym_line_by_cu(Dwfl_Module *mod, uint64_t addr, int *line, const char **dir)
 {
 	Dwarf_Addr bias = 0;
 	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
@@ -189,8 +200,10 @@ static const char *sym_line_by_cu(Dwfl_Module *mod, uint64_t addr, int *line)
 			Dwarf_Line *l = dwarf_getsrc_die(&cu, addr - bias);
 			const char *file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
 
-			if (file && dwarf_lineno(l, line) == 0)
+			if (file && dwarf_lineno(l, line) == 0) {
+				*dir = sym_comp_dir(&cu);
 				return file;
+			}
 			return NULL;
 		}
 		off = next;
@@ -209,7 +222,7 @@ int lh_symbolize_pc(lh_process *p, uint64_t pc, int ret, lh_frame *f)
 	Dwfl *d;
 
 	f->pc = pc;
-	f->function = f->file = f->module = "";
+	f->function = f->file = f->module = f->dir = "";
 	f->line = 0;
 	if (!st)
 		return -ENOMEM;
@@ -247,12 +260,21 @@ int lh_symbolize_pc(lh_process *p, uint64_t pc, int ret, lh_frame *f)
 				free(dm);
 			}
 			int line = 0;
+			const char *dir = NULL;
 			const char *file = ln ? dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL)
-					      : sym_line_by_cu(mod, addr, &line);
+					      : sym_line_by_cu(mod, addr, &line, &dir);
 
 			if (file) {
 				f->file = sym_intern(st, file);
 				f->line = line;
+				if (file[0] != '/') {
+					Dwarf_Addr bias = 0;
+
+					if (ln)
+						dir = sym_comp_dir(dwfl_module_addrdie(mod, addr, &bias));
+					if (dir && dir[0])
+						f->dir = sym_intern(st, dir);
+				}
 			}
 		}
 	}

@@ -87,7 +87,7 @@ static char *html_snippet(html_ctx *c, const lh_frame *fr)
 	m = open_memstream(&buf, &len);
 	if (!m)
 		return NULL;
-	shown = rep_source_html(m, c->root, fr->file, fr->line, HTML_SRC_CONTEXT);
+	shown = rep_source_html(m, c->root, fr->dir, fr->file, fr->line, HTML_SRC_CONTEXT);
 	fclose(m);
 	if (!shown || !len) {
 		free(buf);

@@ -144,13 +144,14 @@ int rep_is_cycle(const lh_finding *f)
 
 lh_frame rep_frame(const lh_stack *s, uint32_t i)
 {
-	lh_frame fr = { 0, "", "", "", 0 };
+	lh_frame fr = { 0, "", "", "", 0, "" };
 
 	if (s->frames) {
 		fr = s->frames[i];
 		if (!fr.function) fr.function = "";
 		if (!fr.file) fr.file = "";
 		if (!fr.module) fr.module = "";
+		if (!fr.dir) fr.dir = "";
 		return fr;
 	}
 	if (s->pcs)

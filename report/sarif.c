@@ -223,7 +223,7 @@ static void sarif_codeflow(sarif_ctx *c, const lh_finding *f, const rep_edge *e,
 		rep_json_arr(j);
 		for (int k = 0; k < 2; k++) {
 			const lh_fevent *ev = k ? e[i].acq : e[i].hold;
-			lh_frame fr = { 0, "", "", "", 0 };
+			lh_frame fr = { 0, "", "", "", 0, "" };
 
 			rep_json_obj(j);
 			rep_json_key(j, "location");

@@ -2,7 +2,9 @@
  * source.c - the source lines around a frame, for the HTML report.
  *
  * A frame's file is tried as given when absolute, else under the source
- * root, else relative to the current directory.  Files that cannot be read
+ * root, else under its compilation directory (DW_AT_comp_dir, so a report
+ * made outside the source tree still shows the code), else relative to the
+ * current directory.  Files that cannot be read
  * (not shipped, moved, no permission) simply give no snippet.
  */
 #include <errno.h>
@@ -36,28 +38,37 @@ static FILE *source_fopen(const char *path)
 	return f;
 }
 
-static FILE *source_open(const char *root, const char *file)
+/* dir/file when dir is set and that is a readable regular file, or NULL. */
+static FILE *source_under(const char *dir, const char *file)
 {
+	rep_buf b = { 0 };
 	FILE *f = NULL;
+
+	if (!dir || !dir[0])
+		return NULL;
+	rep_buf_printf(&b, "%s/%s", dir, file);
+	if (b.s)
+		f = source_fopen(b.s);
+	rep_buf_free(&b);
+	return f;
+}
+
+static FILE *source_open(const char *root, const char *dir, const char *file)
+{
+	FILE *f;
 
 	if (!file || !file[0])
 		return NULL;
 	if (file[0] == '/')
 		return source_fopen(file);
-	if (root && root[0]) {
-		rep_buf b = { 0 };
-
-		rep_buf_printf(&b, "%s/%s", root, file);
-		if (b.s)
-			f = source_fopen(b.s);
-		rep_buf_free(&b);
-		if (f)
-			return f;
-	}
-	return source_fopen(file);
+	f = source_under(root, file);
+	if (!f)
+		f = source_under(dir, file);
+	return f ? f : source_fopen(file);
 }
 
-int rep_source_html(FILE *out, const char *root, const char *file, int line, int context)
+int rep_source_html(FILE *out, const char *root, const char *dir, const char *file, int line,
+		    int context)
 {
 	FILE *f;
 	char *text = NULL;
@@ -67,7 +78,7 @@ int rep_source_html(FILE *out, const char *root, const char *file, int line, int
 
 	if (line <= 0)
 		return 0;
-	f = source_open(root, file);
+	f = source_open(root, dir, file);
 	if (!f)
 		return 0;
 	if (lo < 1)

@@ -7,8 +7,12 @@
 #include <stdio.h>
 
 /* Writes <pre class="src"> with lines [line-context, line+context] of file,
- * the frame's line highlighted, every line HTML-escaped.  Returns 1 when a
- * snippet was written, 0 when the file is not readable or line is 0. */
-int rep_source_html(FILE *out, const char *root, const char *file, int line, int context);
+ * the frame's line highlighted, every line HTML-escaped.  A relative file
+ * is looked for under root (the source root, may be NULL), then under dir
+ * (the compilation directory from the debug info, may be NULL), then in the
+ * current directory.  Returns 1 when a snippet was written, 0 when the file
+ * is not readable or line is 0. */
+int rep_source_html(FILE *out, const char *root, const char *dir, const char *file, int line,
+		    int context);
 
 #endif

@@ -61,9 +61,9 @@ static lh_stack *fx_stack_top(fx_model *x, const char *top, const char *fn, int 
 	s->frames = x->fr[i];
 	for (int k = 0; k < FX_DEPTH; k++)
 		x->pcs[i][k] = 0x401000 + 0x100 * (uint64_t)i + 0x10 * (uint64_t)k;
-	x->fr[i][0] = (lh_frame){ x->pcs[i][0], top, "", FX_SHIM, 0 };
-	x->fr[i][1] = (lh_frame){ x->pcs[i][1], fn, FX_DEMO, FX_EXE, line };
-	x->fr[i][2] = (lh_frame){ x->pcs[i][2], caller, FX_DEMO, FX_EXE, cline };
+	x->fr[i][0] = (lh_frame){ x->pcs[i][0], top, "", FX_SHIM, 0, "" };
+	x->fr[i][1] = (lh_frame){ x->pcs[i][1], fn, FX_DEMO, FX_EXE, line, "" };
+	x->fr[i][2] = (lh_frame){ x->pcs[i][2], caller, FX_DEMO, FX_EXE, cline, "" };
 	return s;
 }
 

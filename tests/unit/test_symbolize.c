@@ -109,7 +109,7 @@ int main(void)
 	lh_lock *lg, *lp, *lheap, *lann;
 	lh_stack *s;
 
-	tap_plan(14);
+	tap_plan(15);
 	lh_model_init(&m);
 	p = calloc(1, sizeof(*p));
 	p->exe = strdup("test_symbolize");
@@ -123,6 +123,20 @@ int main(void)
 	tap_ok(!strcmp(f.function, "known_caller"), "return address -> function known_caller (%s)", f.function);
 	tap_ok(strstr(f.file, "test_symbolize.c") != NULL, "file is this file (%s)", f.file);
 	tap_ok(f.line == call_line, "line of the call (%d, want %d)", f.line, call_line);
+	{
+		/* a relative file comes with the compilation directory it is
+		 * relative to, so it can be found from any cwd */
+		char path[8192];
+		int ok;
+
+		if (f.file[0] == '/') {
+			ok = 1;
+		} else {
+			snprintf(path, sizeof(path), "%s/%s", f.dir ? f.dir : "", f.file);
+			ok = f.dir && f.dir[0] == '/' && access(path, R_OK) == 0;
+		}
+		tap_ok(ok, "relative file %s has its comp dir (%s)", f.file, f.dir ? f.dir : "NULL");
+	}
 	{
 		char exe[4096];
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
