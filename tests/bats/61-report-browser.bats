@@ -13,9 +13,13 @@ load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 
 setup() {
+	# paths absolute, BUILD relative to the repository or absolute
+	# (make check BUILD=/tmp/b), as in helpers.bash
+	ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	BUILD=${BUILD:-build}
+	case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 	RENDER="$BUILD/tests/test_report_render"
-	CHROME=tests/browser/chromium.sh
+	CHROME=$ROOT/tests/browser/chromium.sh
 	[ -x "$RENDER" ] || skip "$RENDER not built"
 	command -v chromium >/dev/null || skip "chromium is not installed (apt-get install chromium)"
 	D=$(mktemp -d)
@@ -78,7 +82,7 @@ console_of() {
 
 @test "61.5 screenshot saved under build/" {
 	rm -f "$BUILD/report-browser.png"
-	run "$CHROME" shot "file://$D/r.html" "$(pwd)/$BUILD/report-browser.png"
+	run "$CHROME" shot "file://$D/r.html" "$BUILD/report-browser.png"
 	assert_success
 	[ -s "$BUILD/report-browser.png" ] || fail "no screenshot"
 	run head -c 8 "$BUILD/report-browser.png"
