@@ -486,10 +486,23 @@ static int cyc_fill(cyc_ctx *c, lh_finding *f, size_t start)
 	return 0;
 }
 
+/* "mutexes", "rwlocks", "locks" before the names; "" when every name
+ * already starts with its kind ("mutex 0x…d0 (init bank.c:57 in main)"),
+ * so the summary does not read "mutexes mutex …". */
 static const char *cyc_kind_words(const lh_finding *f)
 {
 	uint32_t kind = f->nlocks ? f->locks[0]->kind : 0;
+	int named_by_kind = 1;
 
+	for (size_t i = 0; i < f->nlocks; i++) {
+		const char *w = pass_kind_word(f->locks[i]->kind, 0);
+		size_t n = strcspn(w, " ");          /* "mtx lock" names read "mtx …" */
+
+		if (strncmp(f->locks[i]->name, w, n) != 0 || f->locks[i]->name[n] != ' ')
+			named_by_kind = 0;
+	}
+	if (named_by_kind)
+		return "";
 	for (size_t i = 1; i < f->nlocks; i++)
 		if (f->locks[i]->kind != kind)
 			return "locks";
@@ -537,11 +550,11 @@ static char *cyc_summary(const lh_finding *f, int single)
 		return NULL;
 	if (f->kind == LH_KIND_POTENTIAL_DEADLOCK) {
 		if (f->nlocks == 2)
-			s = pass_printf("potential deadlock: %zu threads take %s %s in opposite orders",
-					f->nthreads, words, list);
+			s = pass_printf("potential deadlock: %zu threads take %s%s%s in opposite orders",
+					f->nthreads, words, *words ? " " : "", list);
 		else
-			s = pass_printf("potential deadlock: %zu threads take %s %s in a cycle",
-					f->nthreads, words, list);
+			s = pass_printf("potential deadlock: %zu threads take %s%s%s in a cycle",
+					f->nthreads, words, *words ? " " : "", list);
 	} else if (f->kind == LH_KIND_LOCK_ORDER) {
 		s = pass_printf("lock order inversion %s %s (%s)",
 				f->nlocks == 2 ? "between" : "among", list,
