@@ -142,6 +142,7 @@ typedef struct lh_online {
 	uint32_t        nparts;
 	lh_online_part *parts;
 	char           *message;       /* never NULL                            */
+	unsigned        count;         /* occurrences (FINDING_COUNT), >= 1     */
 } lh_online;
 
 /* Guarded memory (race detection), kept as read. */

@@ -244,7 +244,17 @@ static int onl_misuse(lh_model *m, lh_process *p, const lh_online *on)
 		rc = pass_add_thread(f, lh_thread_find(p, on->tid));
 	if (rc)
 		return rc;
-	what = pass_printf(onl_misuse_text(on->subkind), onl_lock_word(l), onl_lock_name(l));
+	if (on->subkind == LH_MIS_BLOCK_IN_TX && !l) {
+		/* I/O in a transaction attempt: the shim's message names the call
+		 * ("write(2) inside an STM transaction attempt: ..."); its first
+		 * clause is the summary */
+		const char *colon = strstr(on->message, ": ");
+
+		what = colon ? pass_printf("%.*s", (int)(colon - on->message), on->message) :
+			       strdup(on->message);
+	} else {
+		what = pass_printf(onl_misuse_text(on->subkind), onl_lock_word(l), onl_lock_name(l));
+	}
 	if (what && on->subkind == LH_MIS_ERROR_RETURN && on->err) {
 		const char *en = strerrorname_np(on->err);
 		char *w = pass_printf("%s (%s)", what, en ? en : "?");
@@ -255,7 +265,11 @@ static int onl_misuse(lh_model *m, lh_process *p, const lh_online *on)
 	f->summary = what ? pass_printf("misuse: %s", what) : NULL;
 	free(what);
 	f->detail = strdup(on->message);
-	f->fix = strdup(onl_misuse_fix(on->subkind));
+	f->fix = strdup(on->subkind == LH_MIS_BLOCK_IN_TX && !l ?
+			"A transaction attempt may run several times, so its output would be "
+			"repeated: register the I/O with lh_on_commit() inside the transaction "
+			"(it runs once, after the commit), or do it after lh_atomically() returns." :
+			onl_misuse_fix(on->subkind));
 	if (!f->summary || !f->detail || !f->fix)
 		return -ENOMEM;
 	snprintf(salt, sizeof(salt), "misuse:%u:%d", on->subkind, on->err);
@@ -372,6 +386,7 @@ int pass_online(lh_model *m, const lh_order *ord)
 		const lh_online *on = p->online;
 
 		for (size_t j = 0; j < p->nonline; j++) {
+			size_t before = m->nfindings;
 			int rc;
 
 			switch (on[j].kind) {
@@ -390,6 +405,9 @@ int pass_online(lh_model *m, const lh_order *ord)
 			}
 			if (rc)
 				return rc;
+			/* the shim reports a repeat once and counts it (FINDING_COUNT) */
+			if (on[j].count > 1 && m->nfindings == before + 1)
+				m->findings[before].count = on[j].count;
 		}
 	}
 	return 0;

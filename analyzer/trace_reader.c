@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -47,6 +48,7 @@ typedef struct reader {
 	size_t             len;
 	const lh_rec_dep **raw_deps;   size_t nraw_deps, cap_raw_deps;
 	const lh_rec_finding **raw_find; size_t nraw_find, cap_raw_find;
+	const lh_rec_finding_count **raw_fcount; size_t nraw_fcount, cap_raw_fcount;
 	size_t             cap_modules, cap_joins, cap_regions, cap_accesses;
 } reader;
 
@@ -426,6 +428,16 @@ static int rec_finding(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 	return 0;
 }
 
+static int rec_finding_count(reader *r, const uint8_t *rec, uint32_t size, size_t off)
+{
+	NEED(lh_rec_finding_count);
+	if (reader_grow(&r->raw_fcount, &r->cap_raw_fcount, r->nraw_fcount,
+			sizeof(const lh_rec_finding_count *)))
+		return -ENOMEM;
+	r->raw_fcount[r->nraw_fcount++] = (const void *)rec;
+	return 0;
+}
+
 static int rec_stats(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 {
 	NEED(lh_rec_stats);
@@ -500,6 +512,7 @@ static const rec_fn rec_table[LH_REC_TYPE_MAX] = {
 	[LH_REC_STATS]       = rec_stats,
 	[LH_REC_ACCESS]      = rec_access,
 	[LH_REC_REGION]      = rec_region,
+	[LH_REC_FINDING_COUNT] = rec_finding_count,
 };
 
 /* ---- blocks ------------------------------------------------------------ */
@@ -625,6 +638,37 @@ static int reader_resolve_deps(reader *r)
 	return 0;
 }
 
+static int reader_fcount_cmp(const void *a, const void *b)
+{
+	uint32_t x = (*(const lh_rec_finding_count *const *)a)->serial;
+	uint32_t y = (*(const lh_rec_finding_count *const *)b)->serial;
+
+	return (x > y) - (x < y);
+}
+
+/* Occurrences of the FINDING record with this serial: the largest
+ * FINDING_COUNT for it, else 1.  r->raw_fcount is sorted by serial. */
+static unsigned reader_finding_count(const reader *r, uint32_t serial)
+{
+	size_t lo = 0, hi = r->nraw_fcount;
+	uint64_t best = 1;
+
+	if (!serial)
+		return 1;
+	while (lo < hi) {       /* first record with serial >= the one wanted */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->raw_fcount[mid]->serial < serial)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < r->nraw_fcount && r->raw_fcount[lo]->serial == serial; lo++)
+		if (r->raw_fcount[lo]->count > best)
+			best = r->raw_fcount[lo]->count;
+	return best > UINT_MAX ? UINT_MAX : (unsigned)best;
+}
+
 static int reader_resolve_findings(reader *r)
 {
 	lh_process *p = r->p;
@@ -636,6 +680,9 @@ static int reader_resolve_findings(reader *r)
 	if (!on)
 		return -ENOMEM;
 	p->online = on;
+	if (r->nraw_fcount > 1)
+		qsort(r->raw_fcount, r->nraw_fcount, sizeof(const lh_rec_finding_count *),
+		      reader_fcount_cmp);
 	for (size_t i = 0; i < r->nraw_find; i++) {
 		const lh_rec_finding *fr = r->raw_find[i];
 		const lh_finding_part *pr = (const void *)(fr + 1);
@@ -646,6 +693,7 @@ static int reader_resolve_findings(reader *r)
 		o->subkind = fr->subkind;
 		o->tid = fr->tid;
 		o->err = fr->err;
+		o->count = reader_finding_count(r, fr->serial);
 		o->message = reader_strdup((const char *)(pr + fr->nparts), tail, NULL);
 		if (!o->message)
 			return -ENOMEM;
@@ -842,6 +890,7 @@ int lh_read_trace(lh_model *m, const char *path)
 		rc2 = reader_resolve_findings(&r);
 	free(r.raw_deps);
 	free(r.raw_find);
+	free(r.raw_fcount);
 	reader_resolve_threads(r.p);
 	r.p->events = r.p->event_records ? r.p->event_records : r.p->stats.lock_ops;
 	reader_link(m);

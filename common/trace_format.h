@@ -110,6 +110,7 @@ enum lh_rec_type {
 	LH_REC_STATS       = 15,  /* lh_rec_stats, at exit                     */
 	LH_REC_ACCESS      = 16,  /* lh_rec_access (guarded memory, races)     */
 	LH_REC_REGION      = 17,  /* lh_rec_region + name (guarded memory)     */
+	LH_REC_FINDING_COUNT = 18, /* lh_rec_finding_count: repeats of a FINDING */
 	LH_REC_TYPE_MAX
 };
 
@@ -304,9 +305,21 @@ typedef struct lh_rec_finding {
 	uint32_t tid;             /* thread that detected it                   */
 	uint32_t nparts;
 	int32_t  err;             /* errno value for LH_MIS_ERROR_RETURN       */
-	uint32_t reserved;
+	uint32_t serial;          /* per process, from 1; 0 = repeats not counted */
 	/* lh_finding_part parts[nparts]; char message[]; */
 } lh_rec_finding;
+
+/* FINDING_COUNT: the shim reports a finding once (FINDING) and counts its
+ * repeats (same kind and sites); at exit it writes, for each finding seen
+ * more than once, the total number of occurrences, first one included.
+ * `serial` names the FINDING record of the same file.  Several records for
+ * one serial: the largest count holds. */
+typedef struct lh_rec_finding_count {
+	lh_rec_header h;
+	uint32_t serial;
+	uint32_t reserved;
+	uint64_t count;
+} lh_rec_finding_count;
 
 /* One participant of a finding: thread `tid` holds or waits for `lock`
  * (role), with the stack of that acquisition or request.  For a deadlock
@@ -367,6 +380,7 @@ _Static_assert(sizeof(lh_rec_dep) % 8 == 0, "records are 8-aligned");
 _Static_assert(sizeof(lh_rec_finding) % 8 == 0, "records are 8-aligned");
 _Static_assert(sizeof(lh_rec_lock) % 8 == 0, "records are 8-aligned");
 _Static_assert(sizeof(lh_rec_access) % 8 == 0, "records are 8-aligned");
+_Static_assert(sizeof(lh_rec_finding_count) == 24, "FINDING_COUNT is 24 bytes");
 
 /* Round a record size up to the trace alignment. */
 #define LH_REC_ALIGN(n) (((n) + (LH_TRACE_ALIGN - 1u)) & ~(uint64_t)(LH_TRACE_ALIGN - 1u))

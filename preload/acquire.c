@@ -167,10 +167,12 @@ static void acq_self_deadlock(struct lh_thread *t, struct lh_lock *lk, uint64_t 
 	lh_finding_part parts[2];
 	char tb[24], name[160];
 	uint64_t stack;
+	uint32_t serial;
 
 	lh_in_shim = 1;
 	stack = stack_here((int)lh_opt.stack_depth ? (int)lh_opt.stack_depth : 24);
-	if (finding_once(LH_FIND_DEADLOCK, LH_DL_SELF, id, (uint64_t)(uintptr_t)caller)) {
+	serial = finding_once(LH_FIND_DEADLOCK, LH_DL_SELF, id, (uint64_t)(uintptr_t)caller);
+	if (serial) {
 		memset(parts, 0, sizeof(parts));
 		parts[0].tid = t->tid;
 		parts[0].role = LH_ROLE_HOLDS;
@@ -182,7 +184,7 @@ static void acq_self_deadlock(struct lh_thread *t, struct lh_lock *lk, uint64_t 
 		parts[1].role = LH_ROLE_WAITS;
 		parts[1].stack = stack;
 		parts[1].mode = LH_MODE_WRITE;
-		finding_write(t, LH_FIND_DEADLOCK, LH_DL_SELF, 0, parts, 2,
+		finding_write(t, LH_FIND_DEADLOCK, LH_DL_SELF, 0, serial, parts, 2,
 				"thread relocks a non-recursive lock it already holds");
 		lock_label(lk, name, sizeof(name));
 		lh_say("deadlock: thread T", fmt_u64(tb, t->tid), " relocks ", lock_kind_name(lk->kind),
@@ -269,7 +271,7 @@ int acq_lock(struct lh_acq *a)
 			if (LH_UNLIKELY(lh_opt.full))
 				acq_event(t, LH_EV_TRY_FAIL, mode, id);
 		} else {
-			finding_misuse(t, LH_MIS_ERROR_RETURN, lk, id, r, a->caller, "lock call returned an error");
+			finding_call_error(t, lk, id, r, a->caller, "lock call returned an error");
 		}
 		return r;
 	}
@@ -308,7 +310,7 @@ static int acq_wait(struct lh_thread *t, struct lh_acq *a, struct lh_lock *lk, u
 	if (r == 0 || r == EOWNERDEAD)
 		acq_took(t, lk, id, mode, stack);
 	else if (acq_is_error(r, a->how))
-		finding_misuse(t, LH_MIS_ERROR_RETURN, lk, id, r, a->caller, "lock call returned an error");
+		finding_call_error(t, lk, id, r, a->caller, "lock call returned an error");
 	return r;
 }
 

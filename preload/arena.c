@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "spin.h"
@@ -34,7 +35,8 @@ void arena_oom(void)
 	static const char msg[] = "lockhound: out of memory; some locks or records are not tracked\n";
 
 	if (!__atomic_exchange_n(&lh_arena_oom, 1, __ATOMIC_RELAXED)) {
-		ssize_t r = write(2, msg, sizeof(msg) - 1);
+		/* raw syscall: write(2) is interposed (intercept_io.c) */
+		long r = syscall(SYS_write, 2, msg, sizeof(msg) - 1);
 		(void)r;
 	}
 }

@@ -55,7 +55,7 @@ static uint32_t dl_walk(struct lh_thread *t, struct lh_lock *lk, uint64_t *sig)
 	return 0;
 }
 
-static void dl_report(struct lh_thread *t, struct lh_lock *lk, uint32_t n)
+static void dl_report(struct lh_thread *t, struct lh_lock *lk, uint32_t n, uint32_t serial)
 {
 	lh_finding_part *parts;
 	size_t np = 0, cap = 0;
@@ -104,7 +104,7 @@ static void dl_report(struct lh_thread *t, struct lh_lock *lk, uint32_t n)
 		cur = atomic_load(&o->waiting_for);
 	}
 	if (parts) {
-		finding_write(t, LH_FIND_DEADLOCK, LH_DL_CYCLE, 0, parts, (uint32_t)np,
+		finding_write(t, LH_FIND_DEADLOCK, LH_DL_CYCLE, 0, serial, parts, (uint32_t)np,
 				"threads wait for each other's locks");
 		arena_free(parts, cap * sizeof(*parts));
 	}
@@ -114,15 +114,17 @@ void deadlock_check_wait(struct lh_thread *t, struct lh_lock *lk)
 {
 	struct timespec ts = { 0, 20L * 1000 * 1000 };
 	uint64_t sig, sig2;
-	uint32_t n;
+	uint32_t n, serial = 0;
 
 	if (!dl_walk(t, lk, &sig))
 		return;
 	lh_in_shim = 1;
 	nanosleep(&ts, NULL);
 	n = dl_walk(t, lk, &sig2);
-	if (n && sig2 == sig && finding_once(LH_FIND_DEADLOCK, LH_DL_CYCLE, sig, 0)) {
-		dl_report(t, lk, n);
+	if (n && sig2 == sig)
+		serial = finding_once(LH_FIND_DEADLOCK, LH_DL_CYCLE, sig, 0);
+	if (serial) {
+		dl_report(t, lk, n, serial);
 		if (lh_opt.halt_on_deadlock)
 			finding_halt();
 		shim_flush_everything(0);

@@ -8,15 +8,32 @@
  * probe per iteration after the first, and writes one record.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "arena.h"
 #include "shim.h"
 
+/*
+ * The dedup set.  Each entry is a finding key, the serial number its FINDING
+ * record carries (lh_rec_finding.serial, per process, from 1) and how many
+ * times it was seen.  At exit finding_counts_write() writes a FINDING_COUNT
+ * record for every entry seen more than once, so the analyzer reports the
+ * number of occurrences without the shim writing (or printing) a repeat.
+ */
+struct once_ent {
+	uint64_t key;             /* 0 = free slot                              */
+	uint32_t serial;          /* 0: no FINDING record to count              */
+	uint32_t reserved;
+	uint64_t count;
+};
+
 static lh_spin once_lock;
-static uint64_t *once_tab;
+static struct once_ent *once_tab;
 static uint32_t once_mask, once_count;
+static uint32_t once_serial;      /* last serial handed out                  */
+static uint32_t once_serial_base; /* fork child: serials below are the parent's */
 
 static uint64_t once_key(uint32_t kind, uint32_t sub, uint64_t a, uint64_t b)
 {
@@ -25,44 +42,90 @@ static uint64_t once_key(uint32_t kind, uint32_t sub, uint64_t a, uint64_t b)
 	return k ? k : 1;
 }
 
-/* 1 the first time (kind, sub, a, b) is seen, else 0. */
-int finding_once(uint32_t kind, uint32_t sub, uint64_t a, uint64_t b)
+/* Doubles the set (or makes the first one); 0, or -ENOMEM.  once_lock held. */
+static int once_grow(void)
+{
+	uint32_t cap = once_tab ? 2 * (once_mask + 1) : 256, i, j;
+	struct once_ent *tab = arena_alloc((size_t)cap * sizeof(*tab));
+
+	if (!tab)
+		return -ENOMEM;
+	for (j = 0; once_tab && j <= once_mask; j++) {
+		if (!once_tab[j].key)
+			continue;
+		for (i = (uint32_t)once_tab[j].key & (cap - 1); tab[i].key; i = (i + 1) & (cap - 1))
+			;
+		tab[i] = once_tab[j];
+	}
+	arena_free(once_tab, once_tab ? (size_t)(once_mask + 1) * sizeof(*tab) : 0);
+	once_tab = tab;
+	once_mask = cap - 1;
+	return 0;
+}
+
+/*
+ * The first time (kind, sub, a, b) is seen: its serial for finding_write()
+ * (non-zero; LH_SERIAL_NONE when out of memory: reported, not counted).
+ * Afterwards 0, and the occurrence is counted.
+ */
+uint32_t finding_once(uint32_t kind, uint32_t sub, uint64_t a, uint64_t b)
 {
 	uint64_t k = once_key(kind, sub, a, b);
-	uint32_t i;
-	int fresh = 1;
+	uint32_t i, serial = LH_SERIAL_NONE;
 
 	spin_lock(&once_lock);
-	if (!once_tab || 2 * (once_count + 1) > once_mask + 1) {
-		uint32_t cap = once_tab ? 2 * (once_mask + 1) : 256, j;
-		uint64_t *tab = arena_alloc((size_t)cap * sizeof(*tab));
-
-		if (!tab)
-			goto out;   /* no memory: report again rather than never */
-		for (j = 0; once_tab && j <= once_mask; j++) {
-			if (!once_tab[j])
-				continue;
-			for (i = (uint32_t)once_tab[j] & (cap - 1); tab[i]; i = (i + 1) & (cap - 1))
-				;
-			tab[i] = once_tab[j];
-		}
-		arena_free(once_tab, once_tab ? (size_t)(once_mask + 1) * sizeof(*tab) : 0);
-		once_tab = tab;
-		once_mask = cap - 1;
-	}
-	for (i = (uint32_t)k & once_mask; once_tab[i]; i = (i + 1) & once_mask)
-		if (once_tab[i] == k) {
-			fresh = 0;
+	if ((!once_tab || 2 * (once_count + 1) > once_mask + 1) && once_grow())
+		goto out;   /* no memory: report again rather than never */
+	for (i = (uint32_t)k & once_mask; once_tab[i].key; i = (i + 1) & once_mask)
+		if (once_tab[i].key == k) {
+			once_tab[i].count++;
+			serial = 0;
 			goto out;
 		}
-	once_tab[i] = k;
+	serial = ++once_serial;
+	if (serial == LH_SERIAL_NONE)
+		serial = once_serial = 1;   /* 4 billion findings: wrap, never NONE */
+	once_tab[i].key = k;
+	once_tab[i].serial = serial;
+	once_tab[i].count = 1;
 	once_count++;
 out:
 	spin_unlock(&once_lock);
-	return fresh;
+	return serial;
 }
 
-void finding_write(struct lh_thread *t, uint32_t kind, uint32_t sub, int err,
+/* FINDING_COUNT records for the findings seen more than once (at exit). */
+void finding_counts_write(struct lh_thread *t)
+{
+	lh_rec_finding_count rec;
+	uint32_t i;
+
+	for (i = 0;; i++) {
+		spin_lock(&once_lock);
+		if (!once_tab || i > once_mask) {
+			spin_unlock(&once_lock);
+			return;
+		}
+		memset(&rec, 0, sizeof(rec));
+		if (once_tab[i].key && once_tab[i].count > 1 && once_tab[i].serial > once_serial_base) {
+			rec.serial = once_tab[i].serial;
+			rec.count = once_tab[i].count;
+		}
+		spin_unlock(&once_lock);
+		if (rec.serial)
+			tw_record(t, LH_REC_FINDING_COUNT, &rec, sizeof(rec), NULL, 0);
+	}
+}
+
+/* fork child: the parent's FINDING records are in the parent's file, so
+ * their counts are the parent's; the child counts only its own findings. */
+void finding_fork_child(void)
+{
+	spin_reset(&once_lock);
+	once_serial_base = once_serial;
+}
+
+void finding_write(struct lh_thread *t, uint32_t kind, uint32_t sub, int err, uint32_t serial,
 		const lh_finding_part *parts, uint32_t nparts, const char *msg)
 {
 	struct lh_tbuf *b = tw_buf(t);
@@ -79,6 +142,7 @@ void finding_write(struct lh_thread *t, uint32_t kind, uint32_t sub, int err,
 	f->tid = t ? t->tid : 0;
 	f->nparts = nparts;
 	f->err = err;
+	f->serial = serial == LH_SERIAL_NONE ? 0 : serial;
 	memcpy(f + 1, parts, nparts * sizeof(*parts));
 	memcpy((char *)(f + 1) + nparts * sizeof(*parts), msg, ml);
 	tw_end(b, size);
@@ -157,9 +221,10 @@ void finding_misuse(struct lh_thread *t, uint32_t sub, struct lh_lock *lk, uint6
 	lh_finding_part part;
 	char tb[24], name[160], eb[24];
 	int saved = lh_in_shim;
+	uint32_t serial = finding_once(LH_FIND_MISUSE, sub, id ? id : (uint64_t)lk->addr,
+			(uint64_t)(uintptr_t)caller ^ ((uint64_t)(uint32_t)err << 48));
 
-	if (!finding_once(LH_FIND_MISUSE, sub, id ? id : (uint64_t)lk->addr,
-			(uint64_t)(uintptr_t)caller ^ ((uint64_t)(uint32_t)err << 48)))
+	if (!serial)
 		return;
 	lh_in_shim = 1;
 	memset(&part, 0, sizeof(part));
@@ -168,7 +233,7 @@ void finding_misuse(struct lh_thread *t, uint32_t sub, struct lh_lock *lk, uint6
 	part.lock = id;
 	part.stack = stack_here(lh_opt.stack_depth ? (int)lh_opt.stack_depth : 24);
 	part.level = atomic_load(&lk->level);
-	finding_write(t, LH_FIND_MISUSE, sub, err, &part, 1, what);
+	finding_write(t, LH_FIND_MISUSE, sub, err, serial, &part, 1, what);
 	lock_label(lk, name, sizeof(name));
 	if (err)
 		lh_say("misuse: ", what, " (error ", fmt_u64(eb, (uint64_t)err), ", ", strerror(err),
@@ -176,6 +241,55 @@ void finding_misuse(struct lh_thread *t, uint32_t sub, struct lh_lock *lk, uint6
 	else
 		lh_say("misuse: ", what, ": thread T", fmt_u64(tb, t->tid), ", ",
 				lock_kind_name(lk->kind), " ", name, LH_END);
+	finding_print_stack(part.stack);
+	tw_flush(tw_buf(t));
+	lh_in_shim = saved;
+}
+
+/*
+ * An intercepted call on lk returned the error r: misuse.  EINVAL from a
+ * mutex that glibc marked destroyed (__data.__kind == -1, lockid.c) is the
+ * use of a destroyed lock, and only that is reported for the call (not also
+ * the error return it causes).
+ */
+void finding_call_error(struct lh_thread *t, struct lh_lock *lk, uint64_t id, int r,
+		void *caller, const char *what)
+{
+	if (r == EINVAL && (lk->kind == LH_LOCK_MUTEX || lk->kind == LH_LOCK_MTX) &&
+	    ((const pthread_mutex_t *)lk->addr)->__data.__kind == -1)
+		finding_misuse(t, LH_MIS_DESTROYED_USE, lk, id, 0, caller, "use of a destroyed lock");
+	else
+		finding_misuse(t, LH_MIS_ERROR_RETURN, lk, id, r, caller, what);
+}
+
+/*
+ * `call` (e.g. "write(2)") made at `caller` inside an STM transaction
+ * attempt: a misuse with no lock, once per call site.
+ */
+void finding_in_tx(struct lh_thread *t, const char *call, void *caller)
+{
+	static const char rest[] = " inside an STM transaction attempt: it is repeated if the "
+		"attempt retries; move it to lh_on_commit()";
+	lh_finding_part part;
+	char msg[sizeof(rest) + 64], tb[24];
+	size_t l = strnlen(call, 63);
+	int saved = lh_in_shim;
+	uint32_t serial = finding_once(LH_FIND_MISUSE, LH_MIS_BLOCK_IN_TX, 0x696f /* "io" */,
+			(uint64_t)(uintptr_t)caller);
+
+	if (!serial)
+		return;
+	lh_in_shim = 1;
+	memcpy(msg, call, l);
+	memcpy(msg + l, rest, sizeof(rest));
+	memset(&part, 0, sizeof(part));
+	part.tid = t->tid;
+	part.role = LH_ROLE_OTHER;
+	part.lock = 0;
+	part.stack = stack_here(lh_opt.stack_depth ? (int)lh_opt.stack_depth : 24);
+	part.level = LH_NO_LEVEL;
+	finding_write(t, LH_FIND_MISUSE, LH_MIS_BLOCK_IN_TX, 0, serial, &part, 1, msg);
+	lh_say("misuse: ", msg, ": thread T", fmt_u64(tb, t->tid), LH_END);
 	finding_print_stack(part.stack);
 	tw_flush(tw_buf(t));
 	lh_in_shim = saved;

@@ -82,7 +82,7 @@ static int cond_wait_common(struct lh_thread *t, const struct cw *w, void *calle
 			acq_event(t, LH_EV_WAKE, LH_MODE_WRITE | LH_MODE_CONDWAIT, id);
 	}
 	if (r != 0 && r != ETIMEDOUT)
-		finding_misuse(t, LH_MIS_ERROR_RETURN, lk, id, r, caller, "condition wait returned an error");
+		finding_call_error(t, lk, id, r, caller, "condition wait returned an error");
 	return r;
 }
 

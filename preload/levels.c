@@ -47,7 +47,7 @@ void acq_check_level(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint3
 	lh_finding_part parts[2];
 	char tb[24], nb[24], mb[24], name1[160], name2[160];
 	int hi = -1;
-	uint32_t i;
+	uint32_t i, serial;
 
 	if (lk->attrs & LH_ATTR_LEAF && n == LH_NO_LEVEL)
 		n = LH_LEVEL_LEAF;
@@ -66,8 +66,9 @@ void acq_check_level(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint3
 		return;
 	if (t->held[hi].lk == lk)
 		return;             /* relock: reported elsewhere */
-	if (!finding_once(LH_FIND_LEVEL_VIOLATION, 0, t->held[hi].stack ^ t->held[hi].id,
-			(uint64_t)(uintptr_t)caller ^ id))
+	serial = finding_once(LH_FIND_LEVEL_VIOLATION, 0, t->held[hi].stack ^ t->held[hi].id,
+			(uint64_t)(uintptr_t)caller ^ id);
+	if (!serial)
 		return;
 	lh_in_shim = 1;
 	memset(parts, 0, sizeof(parts));
@@ -83,7 +84,7 @@ void acq_check_level(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint3
 	parts[1].stack = stack_here(lh_opt.stack_depth ? (int)lh_opt.stack_depth : 24);
 	parts[1].level = n;
 	parts[1].mode = mode;
-	finding_write(t, LH_FIND_LEVEL_VIOLATION, 0, 0, parts, 2,
+	finding_write(t, LH_FIND_LEVEL_VIOLATION, 0, 0, serial, parts, 2,
 			m == LH_LEVEL_LEAF ? "lock acquired while holding a leaf lock"
 					   : "lock acquired at a level not below the lowest level held");
 	lock_label(lk, name1, sizeof(name1));

@@ -38,6 +38,16 @@
 #include "shim.h"
 
 _Atomic int lh_state;
+/*
+ * STM integration.  The STM library (stm/tx.c) registers its "is this
+ * thread inside a transaction attempt?" function from a constructor through
+ * a weak reference to lh_shim_stm_register(), which works whether it is
+ * linked shared or static.  That constructor may run before shim_init(), so
+ * registering only stores a pointer (no shim state needed).  Older STM
+ * builds are still found by name (dlsym; shared library only).  Once set,
+ * lh_stm_hook sends lock acquisitions to the slow path (fastpath.h) and
+ * makes the I/O wrappers (intercept_io.c) ask it.
+ */
 int (*lh_stm_hook)(void);
 #define stm_in_attempt lh_stm_hook
 
@@ -46,9 +56,20 @@ int lh_in_tx(void)
 	return stm_in_attempt && stm_in_attempt();
 }
 
+LH_EXPORT void lh_shim_stm_register(int (*in_attempt)(void))
+{
+	__atomic_store_n(&lh_stm_hook, in_attempt, __ATOMIC_RELEASE);
+}
+
 static void stm_resolve(void)
 {
-	*(void **)&stm_in_attempt = dlsym(RTLD_DEFAULT, "lh_stm_in_attempt");
+	void *f;
+
+	if (__atomic_load_n(&lh_stm_hook, __ATOMIC_ACQUIRE))
+		return;              /* registered already: keep it */
+	f = dlsym(RTLD_DEFAULT, "lh_stm_in_attempt");
+	if (f)
+		*(void **)&stm_in_attempt = f;
 }
 
 void shim_flush_everything(int stats)
@@ -197,6 +218,7 @@ LH_EXPORT pid_t fork(void)
 	table_fork_child();
 	depot_fork_child();
 	tw_fork_child();
+	finding_fork_child();
 	thread_fork_child(t);
 	atomic_store(&lh_ndeps, 0);
 	atomic_store(&lh_nlocks_written, 0);

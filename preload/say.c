@@ -5,11 +5,19 @@
  */
 #include <stdarg.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
 
 int lh_log_fd = 2;
+
+/* The shim's own writes (messages, trace blocks) go straight to the kernel:
+ * write(2) is interposed (intercept_io.c) and must never see them. */
+ssize_t lh_sys_write(int fd, const void *buf, size_t n)
+{
+	return (ssize_t)syscall(SYS_write, fd, buf, n);
+}
 
 void lh_say(const char *first, ...)
 {
@@ -32,7 +40,7 @@ void lh_say(const char *first, ...)
 	}
 	va_end(ap);
 	line[n++] = '\n';
-	r = write(lh_log_fd, line, n);
+	r = lh_sys_write(lh_log_fd, line, n);
 	(void)r;
 }
 

@@ -19,6 +19,9 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "chainset.h"
@@ -56,6 +59,7 @@ void lh_say(const char *first, ...) __attribute__((sentinel));
 char *fmt_u64(char *buf, uint64_t v);          /* buf >= 24 bytes */
 char *fmt_hex(char *buf, uint64_t v);          /* buf >= 24 bytes, "0x..." */
 extern int lh_log_fd;
+ssize_t lh_sys_write(int fd, const void *buf, size_t n);  /* raw syscall, never interposed */
 
 /* ---- real functions ---------------------------------------------------- */
 #define LH_REAL_LIST(X) \
@@ -103,7 +107,14 @@ extern int lh_log_fd;
 	X(int, execvpe, (const char *, char *const[], char *const[])) \
 	X(int, fexecve, (int, char *const[], char *const[])) \
 	X(int, dlclose, (void *)) \
-	X(void, _exit, (int))
+	X(void, _exit, (int)) \
+	X(ssize_t, write, (int, const void *, size_t)) \
+	X(ssize_t, writev, (int, const struct iovec *, int)) \
+	X(ssize_t, pwrite, (int, const void *, size_t, off_t)) \
+	X(ssize_t, pwrite64, (int, const void *, size_t, off64_t)) \
+	X(ssize_t, send, (int, const void *, size_t, int)) \
+	X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t)) \
+	X(ssize_t, sendmsg, (int, const struct msghdr *, int))
 
 #define LH_REAL_DECL(ret, name, args) extern ret (*real_##name) args;
 LH_REAL_LIST(LH_REAL_DECL)
@@ -353,16 +364,22 @@ static inline uint64_t now_ns(void)
 }
 
 /* ---- findings (findings.c) ------------------------------------------------- */
-int finding_once(uint32_t kind, uint32_t sub, uint64_t a, uint64_t b);
-void finding_write(struct lh_thread *t, uint32_t kind, uint32_t sub, int err,
+#define LH_SERIAL_NONE UINT32_MAX  /* finding_once: fresh but not counted (no memory) */
+uint32_t finding_once(uint32_t kind, uint32_t sub, uint64_t a, uint64_t b);
+void finding_write(struct lh_thread *t, uint32_t kind, uint32_t sub, int err, uint32_t serial,
 		const lh_finding_part *parts, uint32_t nparts, const char *msg);
+void finding_counts_write(struct lh_thread *t);
+void finding_fork_child(void);
 void finding_misuse(struct lh_thread *t, uint32_t sub, struct lh_lock *lk, uint64_t id,
 		int err, void *caller, const char *what);
+void finding_call_error(struct lh_thread *t, struct lh_lock *lk, uint64_t id, int r,
+		void *caller, const char *what);
 void finding_print_stack(uint64_t stack);
 void finding_halt(void);
 const char *lock_kind_name(uint32_t kind);
 void lock_label(const struct lh_lock *lk, char *buf, size_t len);
 void deadlock_check_wait(struct lh_thread *t, struct lh_lock *lk);
+void finding_in_tx(struct lh_thread *t, const char *call, void *caller);
 int lh_in_tx(void);
 extern int (*lh_stm_hook)(void);  /* lh_stm_in_attempt when the STM is loaded */
 

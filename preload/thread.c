@@ -121,8 +121,10 @@ void thread_finish(struct lh_thread *t)
 	if (t->nheld > 0) {
 		lh_finding_part *parts = arena_alloc((size_t)t->nheld * sizeof(*parts));
 		char n[24];
+		uint32_t serial = parts ? finding_once(LH_FIND_MISUSE, LH_MIS_EXIT_HOLDING,
+				t->held[0].id, t->held[0].stack) : 0;
 
-		if (parts && finding_once(LH_FIND_MISUSE, LH_MIS_EXIT_HOLDING, t->held[0].id, t->held[0].stack)) {
+		if (serial) {
 			for (i = 0; i < t->nheld; i++) {
 				parts[i].tid = t->tid;
 				parts[i].role = LH_ROLE_HOLDS;
@@ -131,7 +133,7 @@ void thread_finish(struct lh_thread *t)
 				parts[i].level = t->held[i].lk ? atomic_load(&t->held[i].lk->level) : LH_NO_LEVEL;
 				parts[i].mode = t->held[i].mode;
 			}
-			finding_write(t, LH_FIND_MISUSE, LH_MIS_EXIT_HOLDING, 0, parts, t->nheld,
+			finding_write(t, LH_FIND_MISUSE, LH_MIS_EXIT_HOLDING, 0, serial, parts, t->nheld,
 					"thread exits while holding locks");
 			lh_say("misuse: thread T", fmt_u64(n, t->tid), " exits while holding locks", LH_END);
 		}

@@ -39,7 +39,7 @@ struct lh_tbuf *tw_buf(struct lh_thread *t)
 static void tw_write_all(const char *p, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(lh_trace_fd, p, n);
+		ssize_t w = lh_sys_write(lh_trace_fd, p, n);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -485,6 +485,7 @@ void tw_stats(struct lh_thread *t)
 	rec.stacks = atomic_load(&lh_nstacks);
 	rec.dropped = atomic_load(&lh_dropped);
 	tw_record(t, LH_REC_STATS, &rec, sizeof(rec), NULL, 0);
+	finding_counts_write(t);
 }
 
 void tw_lock_record(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint64_t stack)

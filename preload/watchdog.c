@@ -80,7 +80,7 @@ static void wd_report(uint32_t cap)
 		}
 	}
 	if (parts) {
-		finding_write(NULL, LH_FIND_DEADLOCK, LH_DL_WATCHDOG, 0, parts, np,
+		finding_write(NULL, LH_FIND_DEADLOCK, LH_DL_WATCHDOG, 0, 0, parts, np,
 				"every thread blocked longer than deadlock_timeout_ms");
 		arena_free(parts, (size_t)cap * sizeof(*parts));
 	}

@@ -5,7 +5,8 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 CC=${CC:-cc}
-SHIM=$(pwd)/$BUILD/lib/liblockhound.so
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac   # make check BUILD=/tmp/b
+SHIM=$BUILD/lib/liblockhound.so
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 n=0 fail=0
@@ -21,7 +22,8 @@ fi
 cat >"$T/dump.py" <<'EOF'
 import struct, sys
 N = {1:'PROCESS',2:'MODULE',3:'STACK',4:'THREAD',5:'THREAD_NAME',6:'JOIN',7:'THREAD_EXIT',8:'LOCK',
-     9:'LOCK_NAME',10:'LOCK_LEVEL',11:'LOCK_FREE',12:'DEP',13:'EVENT',14:'FINDING',15:'STATS'}
+     9:'LOCK_NAME',10:'LOCK_LEVEL',11:'LOCK_FREE',12:'DEP',13:'EVENT',14:'FINDING',15:'STATS',
+     16:'ACCESS',17:'REGION',18:'FINDING_COUNT'}
 tab = []
 for i in range(256):
     c = i
