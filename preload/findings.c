@@ -250,7 +250,8 @@ void finding_misuse(struct lh_thread *t, uint32_t sub, struct lh_lock *lk, uint6
  * An intercepted call on lk returned the error r: misuse.  EINVAL from a
  * mutex that glibc marked destroyed (__data.__kind == -1, lockid.c) is the
  * use of a destroyed lock, and only that is reported for the call (not also
- * the error return it causes).
+ * the error return it causes).  Likewise EINVAL from a mutex that was
+ * never initialised (lockid.c) adds nothing to that finding.
  */
 void finding_call_error(struct lh_thread *t, struct lh_lock *lk, uint64_t id, int r,
 		void *caller, const char *what)
@@ -258,6 +259,9 @@ void finding_call_error(struct lh_thread *t, struct lh_lock *lk, uint64_t id, in
 	if (r == EINVAL && (lk->kind == LH_LOCK_MUTEX || lk->kind == LH_LOCK_MTX) &&
 	    ((const pthread_mutex_t *)lk->addr)->__data.__kind == -1)
 		finding_misuse(t, LH_MIS_DESTROYED_USE, lk, id, 0, caller, "use of a destroyed lock");
+	else if (r == EINVAL && (lk->attrs & LH_ATTR_STATIC_INIT) &&
+		 lock_never_initialised(lk->kind, (const void *)lk->addr))
+		return;   /* the cause, never initialised, was reported at first use */
 	else
 		finding_misuse(t, LH_MIS_ERROR_RETURN, lk, id, r, caller, what);
 }

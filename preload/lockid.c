@@ -43,6 +43,39 @@ uint32_t lock_attrs_of(uint32_t kind, const void *obj)
 	return a;
 }
 
+/*
+ * 1 when a mutex (or C11 mtx_t) the shim sees for the first time, with no
+ * init call, is in a state no initialiser or valid use can produce, so it
+ * was never initialised (garbage from malloc or the stack).  Zero bytes
+ * (PTHREAD_MUTEX_INITIALIZER, calloc, static storage) and the recursive,
+ * errorcheck and adaptive static initialisers pass, and so does any mutex
+ * initialised or used before the shim was ready.  Impossible states:
+ *   __kind with bits outside kind | robust | PI | PP | pshared | elision
+ *     (-1 is a destroyed mutex: reported as that, not here);
+ *   __count != 0 for a non-recursive kind (only recursion counts);
+ *   plain mutexes: __lock == 0 with an __owner or __nusers (an unlock clears
+ *     both before releasing __lock).  Robust, PI and PP mutexes keep other
+ *     data in those words and skip this rule.
+ */
+int lock_never_initialised(uint32_t kind, const void *obj)
+{
+	const pthread_mutex_t *m = obj;
+	int k;
+
+	if (kind != LH_LOCK_MUTEX && kind != LH_LOCK_MTX)
+		return 0;
+	k = m->__data.__kind;
+	if (k == -1)
+		return 0;
+	if ((unsigned)k & ~0x3f3u)
+		return 1;
+	if ((k & 3) != PTHREAD_MUTEX_RECURSIVE && m->__data.__count != 0)
+		return 1;
+	if (!(k & 0x70) && m->__data.__lock == 0 && (m->__data.__owner != 0 || m->__data.__nusers != 0))
+		return 1;
+	return 0;
+}
+
 static void lock_level_record(struct lh_thread *t, uint64_t id, int64_t level)
 {
 	lh_rec_lock_level rec;
@@ -85,6 +118,9 @@ uint64_t lock_begin_life(struct lh_thread *t, struct lh_lock *lk, uint32_t kind,
 	if (level != LH_NO_LEVEL && level != LH_LEVEL_LEAF)
 		lock_level_record(t, id, level);
 	lh_in_shim = saved;
+	if (!from_init && lock_never_initialised(kind, obj))
+		finding_misuse(t, LH_MIS_UNINITIALIZED, lk, id, 0, NULL,
+				"use of a lock that was never initialized");
 	/* a use after destroy is reported where the real call fails with
 	 * EINVAL (finding_call_error), once, instead of also here */
 	return id;

@@ -306,6 +306,7 @@ static inline uint64_t lock_live_id(struct lh_thread *t, struct lh_lock *lk, uin
 	return LH_LIKELY(id != 0) ? id : lock_begin_life(t, lk, kind, 0, 0, obj);
 }
 uint32_t lock_attrs_of(uint32_t kind, const void *obj);
+int lock_never_initialised(uint32_t kind, const void *obj);
 void lock_set_level(struct lh_thread *t, struct lh_lock *lk, int64_t level);
 
 /* ---- acquisition core (acquire.c) ------------------------------------------ */

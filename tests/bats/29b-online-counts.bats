@@ -11,7 +11,7 @@ load helpers
 cprog() {
 	local out=$BATS_TEST_TMPDIR/$1
 	${CC:-cc} -std=gnu11 -O0 -g -pthread -rdynamic -I"$ROOT/include" -x c -o "$out" - >&2 ||
-		fail "cannot build $out"
+		{ echo "cannot build $out" >&2; return 1; }
 	echo "$out"
 }
 

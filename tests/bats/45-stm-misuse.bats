@@ -11,9 +11,10 @@ load helpers
 # test's temporary directory (the Makefile builds tests/progs without it).
 stm_prog() {
 	local src=$ROOT/tests/progs/$1.c out=$BATS_TEST_TMPDIR/$1 a=$BUILD/lib/liblockhound-stm.a
-	[ -f "$a" ] || make -C "$ROOT" -s BUILD="$BUILD" "$a" >&2 || fail "cannot build $a"
+	[ -f "$a" ] || make -C "$ROOT" -s BUILD="$BUILD" "$a" >&2 ||
+		{ echo "cannot build $a" >&2; return 1; }
 	${CC:-cc} -std=gnu11 -O0 -g -pthread -DLH_WITH_STM -I"$ROOT/include" -o "$out" "$src" \
-		"$a" -lpthread >&2 || fail "cannot build $out"
+		"$a" -lpthread >&2 || { echo "cannot build $out" >&2; return 1; }
 	echo "$out"
 }
 
