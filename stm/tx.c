@@ -713,6 +713,13 @@ __attribute__((constructor)) static void stm_register_with_shim(void)
 		lh_shim_stm_register(lh_stm_in_attempt);
 }
 
+/* A dlclose()d copy of this library must not leave the shim a dangling hook. */
+__attribute__((destructor)) static void stm_unregister_from_shim(void)
+{
+	if (lh_shim_stm_register)
+		lh_shim_stm_register(NULL);
+}
+
 unsigned lh_stm_set_irrevocable_after(unsigned k)
 {
 	return atomic_exchange(&lh_g_irrevocable_after, k);
