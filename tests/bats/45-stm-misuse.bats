@@ -13,7 +13,10 @@ stm_prog() {
 	local src=$ROOT/tests/progs/$1.c out=$BATS_TEST_TMPDIR/$1 a=$BUILD/lib/liblockhound-stm.a
 	[ -f "$a" ] || make -C "$ROOT" -s BUILD="$BUILD" "$a" >&2 ||
 		{ echo "cannot build $a" >&2; return 1; }
-	${CC:-cc} -std=gnu11 -O0 -g -pthread -DLH_WITH_STM -I"$ROOT/include" -o "$out" "$src" \
+	local san=
+	# make SANITIZE=address builds an instrumented archive: link it the same way
+	nm "$a" 2>/dev/null | grep -q '__asan_' && san="-fsanitize=address,undefined"
+	${CC:-cc} -std=gnu11 -O0 -g -pthread -DLH_WITH_STM $san -I"$ROOT/include" -o "$out" "$src" \
 		"$a" -lpthread >&2 || { echo "cannot build $out" >&2; return 1; }
 	echo "$out"
 }
