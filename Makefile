@@ -69,7 +69,7 @@ BENCH_BIN    := $(foreach f,$(BENCH_SRC),$(BUILD)/bench/$(basename $(notdir $(f)
 SHIM_LIBS    := -ldl -lpthread -lunwind
 HOST_LIBS    := -ldw -lelf -lgvc -lcgraph -lpthread -lm -ldl
 
-.PHONY: all check demo bench lint deps install clean
+.PHONY: all check demo bench lint deps setup install clean
 all: $(SHIM) $(CORELIB) $(CLI) $(STM_SO) $(STM_A) $(UNIT_BIN) $(PROG_BIN) $(EXAMPLE_BIN) $(BENCH_BIN)
 
 # ---- objects ---------------------------------------------------------------
@@ -149,11 +149,25 @@ endef
 $(foreach f,$(BENCH_SRC),$(eval $(call bench_rule,$(f))))
 
 # ---- the user-facing targets ------------------------------------------------
-check: all
+# `make demo` and `make check` work on a fresh machine: `setup` probes for the
+# headers and tools the build and the tests need and runs `make deps` only when
+# something is missing (a quick no-op otherwise).
+SETUP_PROBE := printf '\#include <uthash.h>\n\#include <libunwind.h>\n\#include <elfutils/libdwfl.h>\n\#include <graphviz/gvc.h>\n' \
+	| $(CC) -E -x c - >/dev/null 2>&1 && command -v bats >/dev/null && command -v jq >/dev/null \
+	&& [ -d /usr/lib/bats/bats-assert ] \
+	&& { python3 -c 'import jsonschema' || /usr/bin/python3 -c 'import jsonschema'; } 2>/dev/null
+setup:
+	$(Q)if ! { $(SETUP_PROBE); }; then \
+		echo "setup: build or test dependencies are missing; running 'make deps'"; \
+		$(MAKE) --no-print-directory deps || exit 1; fi
+
+check: setup
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) bash tests/run
 
 DEMO_DIR := $(BUILD)/demo
-demo: all
+demo: setup
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(Q)status=0; $(CLI) run --out $(DEMO_DIR)/traces --html $(DEMO_DIR)/report.html \
 		--json $(DEMO_DIR)/report.json -- $(BUILD)/examples/bank || status=$$?; \

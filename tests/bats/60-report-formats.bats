@@ -68,7 +68,10 @@ teardown() {
 }
 
 validate_sarif() {
-	python3 - "$1" "$2" <<'PY'
+	local py=python3
+	# Debian's python3-jsonschema (make deps) serves /usr/bin/python3
+	"$py" -c 'import jsonschema' 2>/dev/null || py=/usr/bin/python3
+	"$py" - "$1" "$2" <<'PY'
 import json, sys
 import jsonschema
 schema = json.load(open(sys.argv[1]))
