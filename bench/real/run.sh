@@ -28,7 +28,10 @@ MC_CONNS=${MC_CONNS:-4}
 for f in "$SHIM" "$LH" "$MCLOAD"; do
 	[ -e "$f" ] || { echo "build $f first (make)" >&2; exit 1; }
 done
-command -v pigz >/dev/null && command -v memcached >/dev/null || { echo "needs pigz and memcached" >&2; exit 1; }
+if ! command -v pigz >/dev/null || ! command -v memcached >/dev/null; then
+	echo "bench/real: skipped: needs pigz and memcached (apt-get install pigz memcached)" >&2
+	exit 0
+fi
 T=$(mktemp -d)
 MCPID=
 cleanup() { [ -n "$MCPID" ] && kill "$MCPID" 2>/dev/null; rm -rf "$T"; }
