@@ -17,8 +17,6 @@
 
 #include "trace_format.h"
 
-#define LH_NO_LEVEL INT64_MIN
-
 typedef struct lh_process lh_process;
 
 /* One symbolized frame.  function/file/module are "" (never NULL) when

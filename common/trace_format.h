@@ -325,6 +325,10 @@ typedef struct lh_rec_finding_count {
  * (role), with the stack of that acquisition or request.  For a deadlock
  * cycle: for each thread, one WAITS part then its HOLDS parts. */
 enum { LH_ROLE_HOLDS = 1, LH_ROLE_WAITS = 2, LH_ROLE_OTHER = 3 };
+/* The level value of a lock without a declared level (finding parts, and
+ * the level fields of both sides' internal lock structures). */
+#define LH_NO_LEVEL INT64_MIN
+
 /* The level value of a lock declared with lh_lock_leaf() in finding parts:
  * below every numeric level (nothing may be taken while it is held). */
 #define LH_LEVEL_LEAF (INT64_MIN + 1)
@@ -334,7 +338,7 @@ typedef struct lh_finding_part {
 	uint32_t role;
 	uint64_t lock;            /* 0 if none (e.g. watchdog join wait)       */
 	uint64_t stack;
-	int64_t  level;           /* declared level, INT64_MIN if none, or LH_LEVEL_LEAF */
+	int64_t  level;           /* declared level, LH_NO_LEVEL, or LH_LEVEL_LEAF */
 	uint32_t mode;
 	uint32_t reserved;
 } lh_finding_part;

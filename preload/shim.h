@@ -35,7 +35,6 @@
 #define LH_EXPORT __attribute__((visibility("default")))
 #define LH_LIKELY(x) __builtin_expect(!!(x), 1)
 #define LH_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define LH_NO_LEVEL INT64_MIN
 
 /* ---- options (common/options.def) ---------------------------------------- */
 struct lh_options {
@@ -169,7 +168,6 @@ struct lh_held {
 	uint32_t mode;
 	uint32_t depth;           /* recursive re-acquisitions + 1              */
 };
-#define LH_LEVEL_LEAF (INT64_MIN + 1)   /* lh_lock_leaf: below every level */
 
 struct lh_tbuf {
 	_Atomic uint32_t busy;    /* 0 free, else tid+1 of the user (spin flag) */
