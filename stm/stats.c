@@ -81,30 +81,39 @@ static const char *site_name(uint32_t id)
 	return n;
 }
 
+/* Grow a counter array of *n entries to at least need, the new ones zeroed. */
+static struct lh_site_ctr *ctr_grow(struct lh_site_ctr *c, size_t *n, size_t need)
+{
+	size_t cap = *n;
+
+	c = lh_grow(c, &cap, sizeof(*c), need);
+	memset(c + *n, 0, (cap - *n) * sizeof(*c));
+	*n = cap;
+	return c;
+}
+
 struct lh_site_ctr *lh_ctr_slow(struct lh_thread *thr, uint32_t id)
 {
-	size_t old = thr->nctr, cap = thr->nctr;
-	struct lh_site_ctr *c;
-
 	lh_mutex_lock(&g_sites_lock);
 	sites_init_locked();
 	lh_mutex_unlock(&g_sites_lock);
 	lh_mutex_lock(&thr->stats_lock);
-	c = lh_grow(thr->ctr, &cap, sizeof(*c), (size_t)id + 1);
-	memset(c + old, 0, (cap - old) * sizeof(*c));
-	thr->ctr = c;
-	thr->nctr = cap;
+	thr->ctr = ctr_grow(thr->ctr, &thr->nctr, (size_t)id + 1);
 	lh_mutex_unlock(&thr->stats_lock);
 	return &thr->ctr[id];
 }
 
 /* ---- conflicts ------------------------------------------------------------- */
-void lh_stats_conflict(struct lh_thread *thr, struct lh_site_ctr *c,
-		       const struct lh_tvar *tv, uint32_t other_site)
+/*
+ * Count n more conflicts on key tv (or site) in a LH_STM_TOP table,
+ * space-saving: an unseen key replaces the smallest count.  Under the lock
+ * that guards the table (thr->stats_lock, or lh_g_threads_lock for the
+ * totals of exited threads).
+ */
+static void top_add_tvar(struct lh_site_ctr *c, const void *tv, uint64_t n)
 {
 	int i, min;
 
-	lh_mutex_lock(&thr->stats_lock);
 	for (i = 0, min = 0; i < LH_STM_TOP; i++) {
 		if (c->ctv[i].tvar == tv && atomic_load(&c->ctv[i].count))
 			break;
@@ -115,18 +124,32 @@ void lh_stats_conflict(struct lh_thread *thr, struct lh_site_ctr *c,
 		i = min;
 		c->ctv[i].tvar = tv;
 	}
-	atomic_fetch_add(&c->ctv[i].count, 1);
+	atomic_fetch_add(&c->ctv[i].count, n);
+}
+
+static void top_add_site(struct lh_site_ctr *c, uint32_t site, uint64_t n)
+{
+	int i, min;
+
 	for (i = 0, min = 0; i < LH_STM_TOP; i++) {
-		if (c->csite[i].site == other_site && atomic_load(&c->csite[i].count))
+		if (c->csite[i].site == site && atomic_load(&c->csite[i].count))
 			break;
 		if (atomic_load(&c->csite[i].count) < atomic_load(&c->csite[min].count))
 			min = i;
 	}
 	if (i == LH_STM_TOP) {
 		i = min;
-		c->csite[i].site = other_site;
+		c->csite[i].site = site;
 	}
-	atomic_fetch_add(&c->csite[i].count, 1);
+	atomic_fetch_add(&c->csite[i].count, n);
+}
+
+void lh_stats_conflict(struct lh_thread *thr, struct lh_site_ctr *c,
+		       const struct lh_tvar *tv, uint32_t other_site)
+{
+	lh_mutex_lock(&thr->stats_lock);
+	top_add_tvar(c, tv, 1);
+	top_add_site(c, other_site, 1);
 	lh_mutex_unlock(&thr->stats_lock);
 }
 
@@ -309,13 +332,8 @@ void lh_stats_fold(struct lh_thread *thr)
 	size_t i;
 	int k;
 
-	if (thr->nctr > g_nretired) {
-		size_t cap = g_nretired;
-
-		g_retired = lh_grow(g_retired, &cap, sizeof(*g_retired), thr->nctr);
-		memset(g_retired + g_nretired, 0, (cap - g_nretired) * sizeof(*g_retired));
-		g_nretired = cap;
-	}
+	if (thr->nctr > g_nretired)
+		g_retired = ctr_grow(g_retired, &g_nretired, thr->nctr);
 	lh_mutex_lock(&thr->stats_lock);
 	for (i = 0; i < thr->nctr; i++) {
 		const struct lh_site_ctr *c = &thr->ctr[i];
@@ -335,39 +353,12 @@ void lh_stats_fold(struct lh_thread *thr)
 		/* Conflict keys: merge into the retired table, space-saving. */
 		for (k = 0; k < LH_STM_TOP; k++) {
 			uint64_t n = atomic_load(&c->ctv[k].count);
-			int j, min = 0;
 
-			if (!n)
-				continue;
-			for (j = 0; j < LH_STM_TOP; j++) {
-				if (g->ctv[j].tvar == c->ctv[k].tvar && atomic_load(&g->ctv[j].count))
-					break;
-				if (atomic_load(&g->ctv[j].count) < atomic_load(&g->ctv[min].count))
-					min = j;
-			}
-			if (j == LH_STM_TOP) {
-				j = min;
-				g->ctv[j].tvar = c->ctv[k].tvar;
-			}
-			lh_inc(&g->ctv[j].count, n);
-		}
-		for (k = 0; k < LH_STM_TOP; k++) {
-			uint64_t n = atomic_load(&c->csite[k].count);
-			int j, min = 0;
-
-			if (!n)
-				continue;
-			for (j = 0; j < LH_STM_TOP; j++) {
-				if (g->csite[j].site == c->csite[k].site && atomic_load(&g->csite[j].count))
-					break;
-				if (atomic_load(&g->csite[j].count) < atomic_load(&g->csite[min].count))
-					min = j;
-			}
-			if (j == LH_STM_TOP) {
-				j = min;
-				g->csite[j].site = c->csite[k].site;
-			}
-			lh_inc(&g->csite[j].count, n);
+			if (n)
+				top_add_tvar(g, c->ctv[k].tvar, n);
+			n = atomic_load(&c->csite[k].count);
+			if (n)
+				top_add_site(g, c->csite[k].site, n);
 		}
 	}
 	lh_mutex_unlock(&thr->stats_lock);
