@@ -33,6 +33,40 @@ char *pass_printf(const char *fmt, ...)
 	return n < 0 ? NULL : s;
 }
 
+int pass_read_lines(const char *path, const char *what,
+		    int (*line)(void *ctx, char *text, int lineno), void *ctx)
+{
+	FILE *fp = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0;
+	int lineno = 0, bad = 0, rc = 0;
+
+	if (!fp) {
+		rc = errno ? -errno : -EIO;
+		lh_diag("%s file %s: %s", what, path, strerror(errno));
+		return rc;
+	}
+	while (getline(&text, &len, fp) >= 0) {
+		int r = line(ctx, text, ++lineno);
+
+		if (r == -ENOMEM) {
+			rc = r;
+			break;
+		}
+		if (r < 0)
+			bad = 1;
+	}
+	if (!rc && ferror(fp)) {
+		lh_diag("%s file %s: read error", what, path);
+		rc = -EIO;
+	}
+	free(text);
+	fclose(fp);
+	if (!rc && bad)
+		rc = -EINVAL;
+	return rc;
+}
+
 const char *pass_class_key(const lh_lock *l)
 {
 	if (l->cls && l->cls->key)

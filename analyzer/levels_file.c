@@ -62,81 +62,58 @@ static int levels_line(char *s, lh_levels_entry *e, char *err, size_t errlen)
 	return 1;
 }
 
+typedef struct levels_read {
+	const char      *path;
+	lh_levels_entry *es;
+	size_t           n;
+} levels_read;
+
+static int levels_read_line(void *ctx, char *text, int lineno)
+{
+	levels_read *lr = ctx;
+	lh_levels_entry e = { 0 };
+	char err[512], *hash = strchr(text, '#');
+	int r;
+
+	if (hash)
+		*hash = '\0';
+	r = levels_line(text, &e, err, sizeof(err));
+	if (r <= 0) {
+		if (r < 0 && r != -ENOMEM)
+			lh_diag("%s:%d: %s", lr->path, lineno, err);
+		return r;
+	}
+	e.line = lineno;
+	for (size_t i = 0; i < lr->n; i++)
+		if (!strcmp(lr->es[i].name, e.name)) {
+			lh_diag("%s:%d: duplicate lock %s (first given at line %d)",
+				lr->path, lineno, e.name, lr->es[i].line);
+			free(e.name);
+			return -EINVAL;
+		}
+	if (pass_grow(&lr->es, lr->n, sizeof(e))) {
+		free(e.name);
+		return -ENOMEM;
+	}
+	lr->es[lr->n++] = e;
+	return 0;
+}
+
 int levels_parse(const char *path, lh_levels_entry **out, size_t *nout)
 {
-	FILE *fp = fopen(path, "r");
-	lh_levels_entry *es = NULL;
-	size_t n = 0, cap = 0, len = 0;
-	char *line = NULL;
-	int lineno = 0, bad = 0, rc = 0;
+	levels_read lr = { .path = path };
+	int rc = pass_read_lines(path, "levels", levels_read_line, &lr);
 
 	*out = NULL;
 	*nout = 0;
-	if (!fp) {
-		rc = errno ? -errno : -EIO;
-		lh_diag("levels file %s: %s", path, strerror(errno));
-		return rc;
-	}
-	while (getline(&line, &len, fp) >= 0) {
-		lh_levels_entry e = { 0 };
-		char err[512], *hash = strchr(line, '#');
-		int r;
-
-		lineno++;
-		if (hash)
-			*hash = '\0';
-		r = levels_line(line, &e, err, sizeof(err));
-		if (r == -ENOMEM) {
-			rc = r;
-			break;
-		}
-		if (r < 0) {
-			lh_diag("%s:%d: %s", path, lineno, err);
-			bad = 1;
-			continue;
-		}
-		if (r == 0)
-			continue;
-		e.line = lineno;
-		for (size_t i = 0; i < n; i++)
-			if (!strcmp(es[i].name, e.name)) {
-				lh_diag("%s:%d: duplicate lock %s (first given at line %d)",
-					path, lineno, e.name, es[i].line);
-				bad = 1;
-				free(e.name);
-				e.name = NULL;
-				break;
-			}
-		if (!e.name)
-			continue;
-		if (n == cap) {
-			size_t nc = cap ? 2 * cap : 16;
-			lh_levels_entry *ne = realloc(es, nc * sizeof(*ne));
-
-			if (!ne) {
-				free(e.name);
-				rc = -ENOMEM;
-				break;
-			}
-			es = ne;
-			cap = nc;
-		}
-		es[n++] = e;
-	}
-	if (!rc && ferror(fp)) {
-		lh_diag("levels file %s: read error", path);
-		rc = -EIO;
-	}
-	free(line);
-	fclose(fp);
-	if (rc) {
-		levels_free(es, n);
+	if (rc && rc != -EINVAL) {
+		levels_free(lr.es, lr.n);
 		return rc;
 	}
 	/* the valid entries are returned even when some lines were bad */
-	*out = es;
-	*nout = n;
-	return bad ? -EINVAL : 0;
+	*out = lr.es;
+	*nout = lr.n;
+	return rc;
 }
 
 static const lh_levels_entry *levels_find(const lh_levels_entry *es, size_t n, const char *name)

@@ -72,6 +72,13 @@ int  pass_add_event(lh_finding *f, const char *what, uint32_t tid, lh_lock *l,
 int  pass_add_lock(lh_finding *f, lh_lock *l);         /* kept once */
 int  pass_add_thread(lh_finding *f, lh_thread *t);     /* kept once */
 char *pass_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Line-oriented files (--levels, --suppressions): calls line(ctx, text,
+ * lineno) for every line of path; a negative return other than -ENOMEM
+ * marks the line bad (line() reported it) and reading goes on.  Returns
+ * 0, -EINVAL when some line was bad, or a negative errno when the `what`
+ * file could not be opened or read (reported) or on -ENOMEM (stopped). */
+int  pass_read_lines(const char *path, const char *what,
+		     int (*line)(void *ctx, char *text, int lineno), void *ctx);
 
 /* ---- the passes ---------------------------------------------------------- */
 

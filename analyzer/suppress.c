@@ -122,69 +122,46 @@ static int supp_line(char *line, supp_rule *r, char *err, size_t errlen)
 	return r->pattern ? 1 : -ENOMEM;
 }
 
+typedef struct supp_read {
+	const char      *path;
+	lh_suppressions *s;
+} supp_read;
+
+static int supp_read_line(void *ctx, char *text, int lineno)
+{
+	supp_read *sr = ctx;
+	lh_suppressions *s = sr->s;
+	supp_rule r = { 0 };
+	char err[600];
+	int k = supp_line(text, &r, err, sizeof(err));
+
+	if (k <= 0) {
+		if (k < 0 && k != -ENOMEM)
+			lh_diag("%s:%d: %s", sr->path, lineno, err);
+		return k;
+	}
+	if (pass_grow(&s->rules, s->n, sizeof(r))) {
+		free(r.pattern);
+		return -ENOMEM;
+	}
+	s->rules[s->n++] = r;
+	return 0;
+}
+
 int suppress_load(lh_suppressions **out, const char *path)
 {
-	lh_suppressions *s = calloc(1, sizeof(*s));
-	FILE *fp;
-	char *line = NULL;
-	size_t len = 0, cap = 0;
-	int lineno = 0, bad = 0, rc = 0;
+	supp_read sr = { .path = path, .s = calloc(1, sizeof(*sr.s)) };
+	int rc;
 
 	*out = NULL;
-	if (!s)
+	if (!sr.s)
 		return -ENOMEM;
-	fp = fopen(path, "r");
-	if (!fp) {
-		rc = errno ? -errno : -EIO;
-		lh_diag("suppressions file %s: %s", path, strerror(errno));
-		free(s);
-		return rc;
-	}
-	while (getline(&line, &len, fp) >= 0) {
-		supp_rule r = { 0 };
-		char err[600];
-		int k;
-
-		lineno++;
-		k = supp_line(line, &r, err, sizeof(err));
-		if (k == -ENOMEM) {
-			rc = k;
-			break;
-		}
-		if (k < 0) {
-			lh_diag("%s:%d: %s", path, lineno, err);
-			bad = 1;
-			continue;
-		}
-		if (k == 0)
-			continue;
-		if (s->n == cap) {
-			size_t nc = cap ? 2 * cap : 16;
-			supp_rule *nr = realloc(s->rules, nc * sizeof(*nr));
-
-			if (!nr) {
-				free(r.pattern);
-				rc = -ENOMEM;
-				break;
-			}
-			s->rules = nr;
-			cap = nc;
-		}
-		s->rules[s->n++] = r;
-	}
-	if (!rc && ferror(fp)) {
-		lh_diag("suppressions file %s: read error", path);
-		rc = -EIO;
-	}
-	free(line);
-	fclose(fp);
-	if (!rc && bad)
-		rc = -EINVAL;
+	rc = pass_read_lines(path, "suppressions", supp_read_line, &sr);
 	if (rc) {
-		suppress_free(s);
+		suppress_free(sr.s);
 		return rc;
 	}
-	*out = s;
+	*out = sr.s;
 	return 0;
 }
 
