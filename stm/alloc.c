@@ -44,6 +44,12 @@ _Static_assert(LH_LIMBO_BATCH > 1, "frees are batched");
 static struct lh_limbo *g_orphans;
 static size_t g_orphans_n, g_orphans_cap;
 
+/* A time no snapshot in use can reach: after the commit now running, if any. */
+static uint64_t next_commit_time(void)
+{
+	return (atomic_load(&lh_g_clock) | 1) + 1;
+}
+
 void lh_mem_push(struct lh_tx *tx, enum lh_mem_kind kind, void *ptr, void (*fn)(void *))
 {
 	struct lh_mem *m;
@@ -109,10 +115,10 @@ void lh_mem_commit(struct lh_tx *tx, uint64_t t)
 
 	/* A read-only commit unlinked nothing, but the caller may have: be safe. */
 	if (tx->lg.wn == 0)
-		t = (atomic_load(&lh_g_clock) | 1) + 1;
+		t = next_commit_time();
 	for (i = 0; i < n; i++) {
 		if (m[i].kind == LH_MEM_FREE)
-			lh_limbo_add(thr, m[i].ptr, 0, t);
+			lh_limbo_add(thr, m[i].ptr, LH_LIMBO_BLOCK, t);
 		else if (m[i].kind == LH_MEM_TVAR_FREE)
 			lh_limbo_add(thr, m[i].ptr, LH_LIMBO_TVAR, t);
 		else if (m[i].kind == LH_MEM_ARRAY_FREE)
@@ -149,6 +155,14 @@ void lh_limbo_add(struct lh_thread *thr, void *ptr, int is_tvar, uint64_t t)
 	l->ptr = ptr;
 	l->is_tvar = is_tvar;
 	l->t = t;
+}
+
+/* Outside a transaction: free ptr (an LH_LIMBO_* kind) after the grace period. */
+void lh_limbo_defer(struct lh_thread *thr, void *ptr, int is_tvar)
+{
+	lh_limbo_add(thr, ptr, is_tvar, next_commit_time());
+	if (thr->limbo_n >= LH_LIMBO_BATCH)
+		lh_limbo_drain(thr, 0);
 }
 
 static void release(const struct lh_limbo *l)

@@ -262,6 +262,7 @@ extern int lh_g_fence_on_begin LH_HIDDEN;
 LH_HIDDEN void lh_mem_push(struct lh_tx *tx, enum lh_mem_kind kind, void *ptr, void (*fn)(void *));
 LH_HIDDEN void lh_mem_commit(struct lh_tx *tx, uint64_t t);
 LH_HIDDEN void lh_limbo_add(struct lh_thread *thr, void *ptr, int is_tvar, uint64_t t);
+LH_HIDDEN void lh_limbo_defer(struct lh_thread *thr, void *ptr, int is_tvar);
 LH_HIDDEN void lh_limbo_drain(struct lh_thread *thr, int force);
 LH_HIDDEN void lh_limbo_orphan(struct lh_thread *thr);
 LH_HIDDEN void lh_tvar_release(struct lh_tvar *tv);

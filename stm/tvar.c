@@ -102,9 +102,7 @@ void lh_tvar_free(lh_tvar *tv)
 	}
 	/* Outside a transaction: wake anyone parked on it now, free after the grace period. */
 	lh_retry_wake_tvar(tv);
-	lh_limbo_add(thr, tv, 1, (atomic_load(&lh_g_clock) | 1) + 1);
-	if (thr->limbo_n >= 64)
-		lh_limbo_drain(thr, 0);
+	lh_limbo_defer(thr, tv, LH_LIMBO_TVAR);
 }
 
 /* ---- arrays ------------------------------------------------------------------
@@ -185,9 +183,7 @@ void lh_tvar_free_array(lh_tvar *arr)
 	for (i = 0; i < n; i++)
 		if (atomic_load_explicit(&arr[i].waiters, memory_order_relaxed) != NULL)
 			lh_retry_wake_tvar(&arr[i]);
-	lh_limbo_add(thr, arr, LH_LIMBO_ARRAY, (atomic_load(&lh_g_clock) | 1) + 1);
-	if (thr->limbo_n >= 64)
-		lh_limbo_drain(thr, 0);
+	lh_limbo_defer(thr, arr, LH_LIMBO_ARRAY);
 }
 
 intptr_t lh_load(lh_tvar *tv)
