@@ -44,6 +44,9 @@ void cli_free(lh_cli *c);
 void cli_usage(FILE *out);
 /* Checks one -O key=value against common/options.def; 0 or -EINVAL. */
 int  cli_check_shim_opt(const char *kv);
+/* The n strings of v joined by sep, malloc'd ("" for n = 0); NULL when out
+ * of memory. */
+char *cli_join(char *const *v, size_t n, char sep);
 
 /* cli_run.c, cli_report.c: the subcommands; return the exit status. */
 int  cli_run(lh_cli *c);

@@ -27,35 +27,12 @@ static int cli_counts(const lh_cli *c, const lh_finding *f)
 
 static void cli_title(lh_model *m)
 {
-	size_t n = 0;
 	const lh_process *p;
-	char *t;
 
 	if (m->title || m->nprocs == 0)
 		return;
 	p = m->procs[0];
-	for (uint32_t i = 0; i < p->argc; i++)
-		n += strlen(p->argv[i]) + 1;
-	if (n == 0)
-		n = strlen(p->exe) + 1;
-	t = malloc(n + 1);
-	if (!t)
-		return;
-	n = 0;
-	for (uint32_t i = 0; i < p->argc; i++) {
-		size_t l = strlen(p->argv[i]);
-
-		if (i)
-			t[n++] = ' ';
-		memcpy(t + n, p->argv[i], l);
-		n += l;
-	}
-	if (p->argc == 0) {
-		memcpy(t, p->exe, strlen(p->exe));
-		n = strlen(p->exe);
-	}
-	t[n] = '\0';
-	m->title = t;
+	m->title = p->argc ? cli_join(p->argv, p->argc, ' ') : strdup(p->exe);
 }
 
 /* 0 when path names a readable regular file, else -errno after saying so. */

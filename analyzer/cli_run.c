@@ -121,23 +121,23 @@ static int kv_set(kvlist *l, const char *kv, size_t len)
 	return 0;
 }
 
-static char *kv_join(const kvlist *l)
+char *cli_join(char *const *v, size_t n, char sep)
 {
 	size_t len = 1;
 	char *s;
 
-	for (size_t i = 0; i < l->n; i++)
-		len += strlen(l->kv[i]) + 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
 	s = malloc(len);
 	if (!s)
 		return NULL;
 	len = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		size_t k = strlen(l->kv[i]);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(v[i]);
 
 		if (i)
-			s[len++] = ':';
-		memcpy(s + len, l->kv[i], k);
+			s[len++] = sep;
+		memcpy(s + len, v[i], k);
 		len += k;
 	}
 	s[len] = '\0';
@@ -188,7 +188,7 @@ static int run_env(const lh_cli *c, const char *shim, const char *dir, const cha
 	} else {
 		rc = -ENOMEM;
 	}
-	opts = kv_join(&l);
+	opts = cli_join(l.kv, l.n, ':');
 	if (old_pre && *old_pre) {
 		if (asprintf(&pre, "%s:%s", shim, old_pre) < 0)
 			pre = NULL;
