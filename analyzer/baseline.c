@@ -26,7 +26,7 @@ typedef struct json_ps {
 	size_t      len, pos;
 	const char *err;
 	char      **ids;
-	size_t      nids, cap;
+	size_t      nids;
 } json_ps;
 
 static void js_ws(json_ps *p)
@@ -144,16 +144,9 @@ static int js_number(json_ps *p)
 
 static int js_add_id(json_ps *p, char *id)
 {
-	if (p->nids == p->cap) {
-		size_t nc = p->cap ? 2 * p->cap : 16;
-		char **ni = realloc(p->ids, nc * sizeof(*ni));
-
-		if (!ni) {
-			free(id);
-			return js_fail(p, "out of memory");
-		}
-		p->ids = ni;
-		p->cap = nc;
+	if (pass_grow(&p->ids, p->nids, sizeof(*p->ids))) {
+		free(id);
+		return js_fail(p, "out of memory");
 	}
 	p->ids[p->nids++] = id;
 	return 0;
