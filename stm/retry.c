@@ -161,16 +161,6 @@ static void unlink_node(struct lh_wnode *n)
 	lh_mutex_unlock(s);
 }
 
-static int read_log_stale(const struct lh_tx *tx)
-{
-	size_t i;
-
-	for (i = 0; i < tx->lg.rn; i++)
-		if (atomic_load_explicit(&tx->lg.r[i].tv->ver, memory_order_relaxed) != tx->lg.r[i].ver)
-			return 1;
-	return 0;
-}
-
 /* Was tv already given a node among nodes[0..n)?  Small logs only; duplicates are harmless. */
 static int seen(const struct lh_wnode *nodes, size_t n, const struct lh_tvar *tv)
 {
@@ -192,7 +182,7 @@ int lh_retry_park(struct lh_tx *tx)
 	int rc = 0;
 	uint64_t t0;
 
-	if (read_log_stale(tx)) {
+	if (lh_tx_validate(tx) != NULL) {
 		lh_inc(&tx->ctr->aborts[LH_ABORT_RETRY_STALE], 1);
 		return 0;
 	}
@@ -211,7 +201,7 @@ int lh_retry_park(struct lh_tx *tx)
 		nn++;
 	}
 	atomic_thread_fence(memory_order_seq_cst);
-	if (read_log_stale(tx)) {
+	if (lh_tx_validate(tx) != NULL) {
 		lh_inc(&tx->ctr->aborts[LH_ABORT_RETRY_STALE], 1);
 		goto out;
 	}

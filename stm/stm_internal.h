@@ -155,6 +155,17 @@ struct lh_tx {
 	struct lh_thread *thr;
 };
 
+/* The first logged TVar whose version changed, or NULL when the read log is current. */
+static inline struct lh_tvar *lh_tx_validate(const struct lh_tx *tx)
+{
+	const struct lh__rentry *r = tx->lg.r, *end = tx->lg.r + tx->lg.rn;
+
+	for (; r < end; r++)
+		if (LH_UNLIKELY(atomic_load_explicit(&r->tv->ver, memory_order_relaxed) != r->ver))
+			return r->tv;
+	return NULL;
+}
+
 /* ---- the global clock (tx.c) ----------------------------------------------- */
 /*
  * The clock has a cache line to itself: every writing commit takes it, and

@@ -280,17 +280,6 @@ static long wfind(const struct lh_tx *tx, const struct lh_tvar *tv)
 
 /* ---- validation and aborts ----------------------------------------------- */
 
-/* The first logged TVar whose version changed, or NULL when the log is current. */
-static struct lh_tvar *validate(const struct lh_tx *tx)
-{
-	const struct lh__rentry *r = tx->lg.r, *end = tx->lg.r + tx->lg.rn;
-
-	for (; r < end; r++)
-		if (LH_UNLIKELY(atomic_load_explicit(&r->tv->ver, memory_order_relaxed) != r->ver))
-			return r->tv;
-	return NULL;
-}
-
 /* Undo the side log from index from_mn on: free what was allocated, run on-abort hooks. */
 void lh_tx_rollback_side(struct lh_tx *tx, size_t from_mn)
 {
@@ -363,7 +352,7 @@ static void extend(struct lh_tx *tx)
 
 	while ((now & ~1ull) == tx->lg.rv)
 		now = lh_clock_wait_change(now);
-	bad = validate(tx);
+	bad = lh_tx_validate(tx);
 	if (bad)
 		lh_tx_abort(tx, LH_ABORT_READ, bad);
 	tx->lg.rv = now & ~1ull;
@@ -496,7 +485,7 @@ static uint64_t tx_commit(struct lh_tx *tx)
 			while (now & 1)         /* never CAS from an odd value */
 				now = lh_clock_wait_change(now);
 			if (now != tx->lg.rv) {
-				struct lh_tvar *bad = validate(tx);
+				struct lh_tvar *bad = lh_tx_validate(tx);
 
 				if (bad)
 					lh_tx_abort(tx, LH_ABORT_COMMIT, bad);
