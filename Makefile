@@ -135,16 +135,18 @@ $(BUILD)/tests/progs/%: tests/progs/%.cpp
 	@$(if $(Q),echo "  CXX[prog] $<")
 	$(Q)$(CXX) -Iinclude $(CXXFLAGS) -O0 -pthread -o $@ $<
 
+# Examples and benchmarks: optimised programs linked with the STM.
+APP_CFLAGS := -Iinclude -std=gnu11 -O2 -g -pthread $(WARN) -MMD -MP -rdynamic
 $(BUILD)/examples/%: examples/%.c $(STM_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC [ex]   $<")
-	$(Q)$(CC) -Iinclude -std=gnu11 -O2 -g -pthread $(WARN) $(SANFLAGS) -MMD -MP -rdynamic -o $@ $< $(STM_A) -lpthread
+	$(Q)$(CC) $(APP_CFLAGS) $(SANFLAGS) -o $@ $< $(STM_A) -lpthread
 
 define bench_rule
 $(BUILD)/bench/$(basename $(notdir $(1))): $(1) $(STM_A)
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  CC [bench] $$<")
-	$$(Q)$$(CC) -Iinclude -Icommon -std=gnu11 -O2 -g -pthread $$(WARN) $$(SANFLAGS) -MMD -MP -rdynamic -o $$@ $$< $$(STM_A) -lpthread -lm
+	$$(Q)$$(CC) $$(APP_CFLAGS) -Icommon $$(SANFLAGS) -o $$@ $$< $$(STM_A) -lpthread -lm
 endef
 $(foreach f,$(BENCH_SRC),$(eval $(call bench_rule,$(f))))
 
