@@ -45,19 +45,14 @@ report_json() { echo "$BATS_TEST_TMPDIR/r.json"; }
 # run_lh [OPTS... --] PROG [ARGS...]: bats `run` (stdout in $output, stderr in
 # $stderr) of `lockhound run --out DIR --json FILE`, bounded by LH_TIMEOUT.
 run_lh() {
-	local a have_dashdash=0
+	local a sep=(--)
 	need_lockhound
 	for a in "$@"; do
-		[ "$a" = "--" ] && have_dashdash=1
+		[ "$a" = "--" ] && sep=()
 	done
 	rm -rf "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/r.json"
-	if [ $have_dashdash = 1 ]; then
-		run --separate-stderr timeout -k 5 "$LH_TIMEOUT" "$LH" run \
-			--out "$BATS_TEST_TMPDIR/out" --json "$BATS_TEST_TMPDIR/r.json" "$@"
-	else
-		run --separate-stderr timeout -k 5 "$LH_TIMEOUT" "$LH" run \
-			--out "$BATS_TEST_TMPDIR/out" --json "$BATS_TEST_TMPDIR/r.json" -- "$@"
-	fi
+	run --separate-stderr timeout -k 5 "$LH_TIMEOUT" "$LH" run \
+		--out "$BATS_TEST_TMPDIR/out" --json "$BATS_TEST_TMPDIR/r.json" "${sep[@]}" "$@"
 }
 
 # run_preload PROG [ARGS...]: the shim used directly, LOCKHOUND_OPTIONS from
