@@ -17,7 +17,8 @@
  *
  * The common path (cached lock, seen chain, free lock) costs: a TLS load, a
  * cache compare, a hash mix, one probe of the thread's own chain set, the
- * real trylock, a push and a store of the owner.
+ * real trylock, a push and a store of the owner (fastpath.h: usually not
+ * even the hash mix and the probe).
  */
 #include <errno.h>
 #include <string.h>
@@ -34,11 +35,6 @@ int acq_held_find(struct lh_thread *t, struct lh_lock *lk)
 		if (t->held[i].lk == lk)
 			return i;
 	return -1;
-}
-
-void acq_held_push(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint64_t stack)
-{
-	held_push(t, lk, id, mode, stack, chain_mix(acq_chain(t), id, mode));
 }
 
 void acq_held_remove(struct lh_thread *t, int i)
@@ -119,23 +115,27 @@ static uint64_t acq_new_chain(struct lh_thread *t, struct lh_lock *lk, uint64_t 
 	return stack;
 }
 
-/* DEP for acquiring (id, mode) now; returns the stack id to remember. */
-static inline uint64_t acq_chain_check(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode)
+/* DEP for acquiring (id, mode) now: the chain key (the held stack's chain
+ * after the push, for acq_took) in *key; returns the stack id to remember. */
+static inline uint64_t acq_chain_check(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode,
+		uint64_t *key)
 {
-	uint64_t key = chain_mix(acq_chain(t), id, mode), stack;
+	uint64_t stack;
 	struct lh_chain_ent *e;
 
-	if (memo_get(t, lk, key, &stack))
+	*key = chain_mix(acq_chain(t), id, mode);
+	if (memo_get(t, lk, *key, &stack))
 		return stack;
-	e = chainset_find(&t->chains, key, id, mode, t->seg);
+	e = chainset_find(&t->chains, *key, id, mode, t->seg);
 	if (LH_LIKELY(e != NULL))
 		return e->stack;
-	return acq_new_chain(t, lk, key, id, mode);
+	return acq_new_chain(t, lk, *key, id, mode);
 }
 
-static void acq_took(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint64_t stack)
+static void acq_took(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint64_t stack,
+		uint64_t key)
 {
-	acq_held_push(t, lk, id, mode, stack);
+	held_push(t, lk, id, mode, stack, key);
 	if (mode & LH_MODE_READ) {
 		if (atomic_fetch_add_explicit(&lk->readers, 1, memory_order_relaxed) == 0)
 			atomic_store_explicit(&lk->rd_owner, t, memory_order_relaxed);
@@ -203,14 +203,14 @@ static void acq_self_deadlock(struct lh_thread *t, struct lh_lock *lk, uint64_t 
 }
 
 static int acq_wait(struct lh_thread *t, struct lh_acq *a, struct lh_lock *lk, uint64_t id,
-		uint32_t mode, uint64_t stack, int r);
+		uint32_t mode, uint64_t stack, uint64_t key, int r);
 
 int acq_lock(struct lh_acq *a)
 {
 	struct lh_thread *t = lh_self;
 	struct lh_lock *lk;
 	struct lh_thread *owner;
-	uint64_t id, stack;
+	uint64_t id, stack, key;
 	uint32_t mode = a->mode;
 	int r, hi;
 
@@ -265,8 +265,8 @@ int acq_lock(struct lh_acq *a)
 		r = a->try_fn(a->obj);
 		if (r == 0 || r == EOWNERDEAD) {
 			mode |= LH_MODE_TRY;
-			stack = acq_chain_check(t, lk, id, mode);
-			acq_took(t, lk, id, mode, stack);
+			stack = acq_chain_check(t, lk, id, mode, &key);
+			acq_took(t, lk, id, mode, stack, key);
 		} else if (r == EBUSY) {
 			if (LH_UNLIKELY(lh_opt.full))
 				acq_event(t, LH_EV_TRY_FAIL, mode, id);
@@ -281,18 +281,19 @@ int acq_lock(struct lh_acq *a)
 	if (LH_UNLIKELY(t->nleveled != 0) ||
 	    LH_UNLIKELY(atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL))
 		acq_check_level(t, lk, id, mode, a->caller);
-	stack = acq_chain_check(t, lk, id, mode);
+	stack = acq_chain_check(t, lk, id, mode, &key);
 	if (LH_UNLIKELY(lh_stm_hook != NULL) && lh_in_tx())
 		finding_misuse(t, LH_MIS_BLOCK_IN_TX, lk, id, 0, a->caller,
 				"blocking lock acquisition inside an STM transaction attempt");
 
 	r = a->try_fn(a->obj);
-	return acq_wait(t, a, lk, id, mode, stack, r);
+	return acq_wait(t, a, lk, id, mode, stack, key, r);
 }
 
-/* After the first try of a blocking or timed acquisition returned r. */
+/* After the first try of a blocking or timed acquisition returned r; key is
+ * the chain after the push (computed by the chain check before the try). */
 static int acq_wait(struct lh_thread *t, struct lh_acq *a, struct lh_lock *lk, uint64_t id,
-		uint32_t mode, uint64_t stack, int r)
+		uint32_t mode, uint64_t stack, uint64_t key, int r)
 {
 	if (r == EBUSY) {
 		atomic_store_explicit(&t->wait_since_ns, now_ns(), memory_order_relaxed);
@@ -308,7 +309,7 @@ static int acq_wait(struct lh_thread *t, struct lh_acq *a, struct lh_lock *lk, u
 		atomic_store_explicit(&t->waiting_for, NULL, memory_order_release);
 	}
 	if (r == 0 || r == EOWNERDEAD)
-		acq_took(t, lk, id, mode, stack);
+		acq_took(t, lk, id, mode, stack, key);
 	else if (acq_is_error(r, a->how))
 		finding_call_error(t, lk, id, r, a->caller, "lock call returned an error");
 	return r;
@@ -321,10 +322,10 @@ int acq_lock_wait_top(struct lh_acq *a, int r)
 	struct lh_thread *t = lh_self;
 	const struct lh_held *h = &t->held[t->nheld - 1];
 	struct lh_lock *lk = h->lk;
-	uint64_t id = h->id, stack = h->stack;
+	uint64_t id = h->id, stack = h->stack, key = h->chain;
 
 	t->nheld--;
-	return acq_wait(t, a, lk, id, a->mode, stack, r);
+	return acq_wait(t, a, lk, id, a->mode, stack, key, r);
 }
 
 /*
@@ -409,12 +410,12 @@ int acq_unlock(void *obj, uint32_t kind, int (*unlock_fn)(void *), void *caller)
  * without the shim): checked like any acquisition, after the fact. */
 void acq_reacquire(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint32_t depth)
 {
-	uint64_t stack;
+	uint64_t stack, key;
 
 	if (t->nleveled != 0 || atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL)
 		acq_check_level(t, lk, id, mode, NULL);
-	stack = acq_chain_check(t, lk, id, mode);
-	acq_took(t, lk, id, mode, stack);
+	stack = acq_chain_check(t, lk, id, mode, &key);
+	acq_took(t, lk, id, mode, stack, key);
 	if (t->nheld && t->held[t->nheld - 1].lk == lk)
 		t->held[t->nheld - 1].depth = depth ? depth : 1;
 }

@@ -348,10 +348,8 @@ static inline struct lh_thread *shim_enter(void)
 	return t;
 }
 int acq_unlock(void *obj, uint32_t kind, int (*unlock_fn)(void *), void *caller);
-void acq_held_push(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint64_t stack);
 int acq_held_find(struct lh_thread *t, struct lh_lock *lk);
 void acq_held_remove(struct lh_thread *t, int i);
-void acq_dep(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint64_t *stack_out);
 void acq_event(struct lh_thread *t, uint16_t op, uint32_t mode, uint64_t id);
 void acq_check_level(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, void *caller);
 static inline uint64_t now_ns(void)
@@ -383,7 +381,6 @@ int lh_in_tx(void);
 extern int (*lh_stm_hook)(void);  /* lh_stm_in_attempt when the STM is loaded */
 
 /* ---- process (process.c), levels (levels.c), watchdog -------------------------- */
-void shim_init(void);
 void shim_flush_everything(int stats);
 void signals_install(void);
 int levels_load(const char *path);
