@@ -58,6 +58,30 @@
 		return name##_slow(obj, CALLER); \
 	}
 /* NOLINTEND(bugprone-macro-parentheses) */
+
+/* The body of a trylock, timed or clock lock interceptor: the full
+ * acquisition (acq_lock); the trailing arguments are the real call's. */
+#define ACQ_FN(name, obj, kind, mode, how, tryf, blockf, clk, ts, conv, ...) \
+	{ \
+		struct lh_thread *t = shim_enter(); \
+		struct lh_acq a = { (void *)(obj), kind, mode, how, tryf, blockf, clk, ts, CALLER }; \
+		if (!t) \
+			return REAL(name)(__VA_ARGS__); \
+		return conv(acq_lock(&a)); \
+	}
+
+/* The body of a destroy interceptor (mtx_destroy returns void: by hand). */
+#define DESTROY_FN(name, obj, kind) \
+	{ \
+		struct lh_thread *t = shim_enter(); \
+		int r; \
+		if (!t) \
+			return REAL(name)(obj); \
+		lock_destroy_before(t, (void *)(obj), kind, CALLER); \
+		r = real_##name(obj); \
+		lock_destroy_after(t, (void *)(obj), kind, r, CALLER); \
+		return r; \
+	}
 #define NO_CONV(r) (r)
 
 #define CALLER __builtin_return_address(0)
@@ -117,52 +141,19 @@ LH_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *
 }
 
 LH_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
-{
-	struct lh_thread *t = shim_enter();
-	int r;
-
-	if (!t)
-		return REAL(pthread_mutex_destroy)(m);
-	lock_destroy_before(t, m, LH_LOCK_MUTEX, CALLER);
-	r = real_pthread_mutex_destroy(m);
-	lock_destroy_after(t, m, LH_LOCK_MUTEX, r, CALLER);
-	return r;
-}
+DESTROY_FN(pthread_mutex_destroy, m, LH_LOCK_MUTEX)
 
 LOCK_FN(pthread_mutex_lock, pthread_mutex_t, LH_LOCK_MUTEX, LH_MODE_WRITE, mutex_try, mutex_block, NO_CONV)
 
 LH_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
-{
-	struct lh_thread *t = shim_enter();
-	struct lh_acq a = { m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_TRY, mutex_try, mutex_block,
-			    0, NULL, CALLER };
-
-	if (!t)
-		return REAL(pthread_mutex_trylock)(m);
-	return acq_lock(&a);
-}
-
+ACQ_FN(pthread_mutex_trylock, m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_TRY, mutex_try, mutex_block,
+		0, NULL, NO_CONV, m)
 LH_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *ts)
-{
-	struct lh_thread *t = shim_enter();
-	struct lh_acq a = { m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_TIMED, mutex_try, mutex_timed,
-			    CLOCK_REALTIME, ts, CALLER };
-
-	if (!t)
-		return REAL(pthread_mutex_timedlock)(m, ts);
-	return acq_lock(&a);
-}
-
+ACQ_FN(pthread_mutex_timedlock, m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_TIMED, mutex_try, mutex_timed,
+		CLOCK_REALTIME, ts, NO_CONV, m, ts)
 LH_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *ts)
-{
-	struct lh_thread *t = shim_enter();
-	struct lh_acq a = { m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_TIMED, mutex_try, mutex_clock,
-			    clk, ts, CALLER };
-
-	if (!t)
-		return REAL(pthread_mutex_clocklock)(m, clk, ts);
-	return acq_lock(&a);
-}
+ACQ_FN(pthread_mutex_clocklock, m, LH_LOCK_MUTEX, LH_MODE_WRITE, LH_HOW_TIMED, mutex_try, mutex_clock,
+		clk, ts, NO_CONV, m, clk, ts)
 
 UNLOCK_FN(pthread_mutex_unlock, pthread_mutex_t, LH_LOCK_MUTEX, mutex_unlock_fn, NO_CONV)
 
@@ -189,26 +180,10 @@ LH_EXPORT int pthread_rwlock_init(pthread_rwlock_t *rw, const pthread_rwlockattr
 }
 
 LH_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *rw)
-{
-	struct lh_thread *t = shim_enter();
-	int r;
-
-	if (!t)
-		return REAL(pthread_rwlock_destroy)(rw);
-	lock_destroy_before(t, rw, LH_LOCK_RWLOCK, CALLER);
-	r = real_pthread_rwlock_destroy(rw);
-	lock_destroy_after(t, rw, LH_LOCK_RWLOCK, r, CALLER);
-	return r;
-}
+DESTROY_FN(pthread_rwlock_destroy, rw, LH_LOCK_RWLOCK)
 
 #define RW_LOCK_FN(name, mode, how, tryf, blockf, clk, ts, ...) \
-	{ \
-		struct lh_thread *t = shim_enter(); \
-		struct lh_acq a = { rw, LH_LOCK_RWLOCK, mode, how, tryf, blockf, clk, ts, CALLER }; \
-		if (!t) \
-			return REAL(name)(__VA_ARGS__); \
-		return acq_lock(&a); \
-	}
+	ACQ_FN(name, rw, LH_LOCK_RWLOCK, mode, how, tryf, blockf, clk, ts, NO_CONV, __VA_ARGS__)
 
 LOCK_FN(pthread_rwlock_rdlock, pthread_rwlock_t, LH_LOCK_RWLOCK, LH_MODE_READ, rw_tryrd, rw_rd, NO_CONV)
 
@@ -246,30 +221,13 @@ LH_EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 }
 
 LH_EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
-{
-	struct lh_thread *t = shim_enter();
-	int r;
-
-	if (!t)
-		return REAL(pthread_spin_destroy)(s);
-	lock_destroy_before(t, (void *)s, LH_LOCK_SPIN, CALLER);
-	r = real_pthread_spin_destroy(s);
-	lock_destroy_after(t, (void *)s, LH_LOCK_SPIN, r, CALLER);
-	return r;
-}
+DESTROY_FN(pthread_spin_destroy, s, LH_LOCK_SPIN)
 
 LOCK_FN(pthread_spin_lock, pthread_spinlock_t, LH_LOCK_SPIN, LH_MODE_WRITE, spin_try_fn, spin_block_fn, NO_CONV)
 
 LH_EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
-{
-	struct lh_thread *t = shim_enter();
-	struct lh_acq a = { (void *)s, LH_LOCK_SPIN, LH_MODE_WRITE, LH_HOW_TRY, spin_try_fn, spin_block_fn,
-			    0, NULL, CALLER };
-
-	if (!t)
-		return REAL(pthread_spin_trylock)(s);
-	return acq_lock(&a);
-}
+ACQ_FN(pthread_spin_trylock, s, LH_LOCK_SPIN, LH_MODE_WRITE, LH_HOW_TRY, spin_try_fn, spin_block_fn,
+		0, NULL, NO_CONV, s)
 
 UNLOCK_FN(pthread_spin_unlock, pthread_spinlock_t, LH_LOCK_SPIN, spin_unlock_fn, NO_CONV)
 
@@ -328,24 +286,10 @@ LH_EXPORT void mtx_destroy(mtx_t *m)
 LOCK_FN(mtx_lock, mtx_t, LH_LOCK_MTX, LH_MODE_WRITE, mtx_try_fn, mtx_block_fn, c11_from_errno)
 
 LH_EXPORT int mtx_trylock(mtx_t *m)
-{
-	struct lh_thread *t = shim_enter();
-	struct lh_acq a = { m, LH_LOCK_MTX, LH_MODE_WRITE, LH_HOW_TRY, mtx_try_fn, mtx_block_fn, 0, NULL, CALLER };
-
-	if (!t)
-		return REAL(mtx_trylock)(m);
-	return c11_from_errno(acq_lock(&a));
-}
-
+ACQ_FN(mtx_trylock, m, LH_LOCK_MTX, LH_MODE_WRITE, LH_HOW_TRY, mtx_try_fn, mtx_block_fn,
+		0, NULL, c11_from_errno, m)
 LH_EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict ts)
-{
-	struct lh_thread *t = shim_enter();
-	struct lh_acq a = { m, LH_LOCK_MTX, LH_MODE_WRITE, LH_HOW_TIMED, mtx_try_fn, mtx_timed_fn,
-			    CLOCK_REALTIME, ts, CALLER };
-
-	if (!t)
-		return REAL(mtx_timedlock)(m, ts);
-	return c11_from_errno(acq_lock(&a));
-}
+ACQ_FN(mtx_timedlock, m, LH_LOCK_MTX, LH_MODE_WRITE, LH_HOW_TIMED, mtx_try_fn, mtx_timed_fn,
+		CLOCK_REALTIME, ts, c11_from_errno, m, ts)
 
 UNLOCK_FN(mtx_unlock, mtx_t, LH_LOCK_MTX, mtx_unlock_fn, c11_from_errno)
