@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <threads.h>
 
+#include "c11err.h"
 #include "shim.h"
 
 #define CALLER __builtin_return_address(0)
@@ -32,12 +33,9 @@ static int cw_pthread_wait(const struct cw *w) { return real_pthread_cond_wait(w
 static int cw_pthread_timed(const struct cw *w) { return real_pthread_cond_timedwait(w->c, w->m, w->ts); }
 static int cw_pthread_clock(const struct cw *w) { return real_pthread_cond_clockwait(w->c, w->m, w->clk, w->ts); }
 
-static int cw_c11(int r)
-{
-	return r == thrd_success ? 0 : r == thrd_timedout ? ETIMEDOUT : r == thrd_nomem ? ENOMEM : EINVAL;
-}
-static int cw_c11_wait(const struct cw *w) { return cw_c11(real_cnd_wait(w->c, w->m)); }
-static int cw_c11_timed(const struct cw *w) { return cw_c11(real_cnd_timedwait(w->c, w->m, w->ts)); }
+/* (a condition wait never returns thrd_busy) */
+static int cw_c11_wait(const struct cw *w) { return c11_to_errno(real_cnd_wait(w->c, w->m)); }
+static int cw_c11_timed(const struct cw *w) { return c11_to_errno(real_cnd_timedwait(w->c, w->m, w->ts)); }
 
 static int cond_wait_common(struct lh_thread *t, const struct cw *w, void *caller)
 {
@@ -138,5 +136,5 @@ LH_EXPORT int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m, const struct t
 	if (!t)
 		return REAL(cnd_timedwait)(c, m, ts);
 	r = cond_wait_common(t, &w, CALLER);
-	return r == 0 ? thrd_success : r == ETIMEDOUT ? thrd_timedout : r == ENOMEM ? thrd_nomem : thrd_error;
+	return c11_from_errno(r);
 }

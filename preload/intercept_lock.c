@@ -4,13 +4,14 @@
  * Each blocking call becomes an lh_acq description (how to try, how to
  * block) handed to acq_lock(); the real functions are called through the
  * small adapters below.  C11 results (thrd_*) are mapped to errno values
- * and back, so the core deals with one convention.  glibc's mtx_lock calls
+ * and back (c11err.h), so the core deals with one convention.  glibc's mtx_lock calls
  * the mutex code internally, not through pthread_mutex_lock's PLT entry,
  * which is why mtx_* are interposed on their own.
  */
 #include <errno.h>
 #include <threads.h>
 
+#include "c11err.h"
 #include "fastpath.h"
 
 /*
@@ -232,28 +233,6 @@ ACQ_FN(pthread_spin_trylock, s, LH_LOCK_SPIN, LH_MODE_WRITE, LH_HOW_TRY, spin_tr
 UNLOCK_FN(pthread_spin_unlock, pthread_spinlock_t, LH_LOCK_SPIN, spin_unlock_fn, NO_CONV)
 
 /* ---- C11 mtx_t -------------------------------------------------------------- */
-
-static int c11_to_errno(int r)
-{
-	switch (r) {
-	case thrd_success: return 0;
-	case thrd_busy: return EBUSY;
-	case thrd_timedout: return ETIMEDOUT;
-	case thrd_nomem: return ENOMEM;
-	default: return EINVAL;
-	}
-}
-
-static int c11_from_errno(int e)
-{
-	switch (e) {
-	case 0: return thrd_success;
-	case EBUSY: return thrd_busy;
-	case ETIMEDOUT: return thrd_timedout;
-	case ENOMEM: return thrd_nomem;
-	default: return thrd_error;
-	}
-}
 
 static inline __attribute__((always_inline)) int mtx_try_fn(void *o) { return c11_to_errno(real_mtx_trylock(o)); }
 static inline __attribute__((always_inline)) int mtx_block_fn(void *o, const struct lh_acq *a) { (void)a; return c11_to_errno(real_mtx_lock(o)); }
