@@ -78,19 +78,9 @@ void *arena_alloc(size_t n)
 		memset(b, 0, sz);
 		return b;
 	}
-	if ((size_t)(arena_end - arena_cur) < sz) {
-		char *c = arena_map(ARENA_CHUNK);
-
-		if (!c) {
-			spin_unlock(&arena_lock);
-			return NULL;
-		}
-		/* the tail of the old chunk is abandoned: at most 256 KiB per MiB */
-		arena_cur = c;
-		arena_end = c + ARENA_CHUNK;
-	}
 	/* blocks of 64 bytes and more start on a cache line: a lock entry
-	 * (lh_lock) is then read with one line */
+	 * (lh_lock) is then read with one line (chunks are page-aligned, so
+	 * the rounding never passes arena_end) */
 	if (sz >= 64)
 		arena_cur = (char *)(((uintptr_t)arena_cur + 63u) & ~(uintptr_t)63u);
 	if ((size_t)(arena_end - arena_cur) < sz) {
@@ -100,6 +90,7 @@ void *arena_alloc(size_t n)
 			spin_unlock(&arena_lock);
 			return NULL;
 		}
+		/* the tail of the old chunk is abandoned: at most 256 KiB per MiB */
 		arena_cur = c;
 		arena_end = c + ARENA_CHUNK;
 	}
