@@ -122,13 +122,11 @@ static void lock_destroy_after(struct lh_thread *t, void *obj, uint32_t kind, in
 
 	if (!lk)
 		return;
-	if (r == 0) {
+	if (r == 0)
 		lock_end_life(t, lk, obj);
-		atomic_store(&lk->destroyed, 1);
-	} else if (r != EBUSY) {
+	else if (r != EBUSY)
 		finding_misuse(t, LH_MIS_ERROR_RETURN, lk, atomic_load(&lk->id), r, caller,
 				"destroy returned an error");
-	}
 }
 
 LH_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)

@@ -107,7 +107,6 @@ uint64_t lock_begin_life(struct lh_thread *t, struct lh_lock *lk, uint32_t kind,
 	}
 	lk->kind = kind;
 	lk->attrs = attrs;
-	atomic_store(&lk->destroyed, 0);
 	atomic_store(&lk->owner, NULL);
 	atomic_store(&lk->rd_owner, NULL);
 	atomic_store(&lk->readers, 0);
@@ -138,7 +137,6 @@ void lock_end_life(struct lh_thread *t, struct lh_lock *lk, void *obj)
 	rec.id = id;
 	rec.stack = 0;
 	tw_record(t, LH_REC_LOCK_FREE, &rec, sizeof(rec), NULL, 0);
-	atomic_store(&lk->destroyed, 1);
 	atomic_store(&lk->owner, NULL);
 	atomic_store(&lk->readers, 0);
 }

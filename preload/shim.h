@@ -135,7 +135,6 @@ struct lh_lock {
 	_Atomic uint64_t id;      /* current lifetime; 0 = none yet / destroyed */
 	_Atomic(struct lh_thread *) owner;    /* exclusive holder              */
 	_Atomic uint32_t readers;
-	_Atomic uint32_t destroyed;           /* destroy seen, no init since   */
 	_Atomic int64_t level;    /* LH_NO_LEVEL if none                        */
 	/* chain memo (fastpath.h): the last chain seen acquiring this lock,
 	 * tagged with (thread, segment, fork epoch); a seqlock-like pair */
