@@ -225,12 +225,10 @@ int acq_lock(struct lh_acq *a)
 
 	/* relock by a thread that already holds it */
 	owner = atomic_load_explicit(&lk->owner, memory_order_relaxed);
-	hi = -1;
-	if (LH_UNLIKELY(owner == t) ||
-	    (LH_UNLIKELY(atomic_load_explicit(&lk->readers, memory_order_relaxed) != 0) &&
-	     (hi = acq_held_find(t, lk)) >= 0)) {
-		if (hi < 0)
-			hi = acq_held_find(t, lk);
+	hi = LH_UNLIKELY(owner == t) ||
+	     LH_UNLIKELY(atomic_load_explicit(&lk->readers, memory_order_relaxed) != 0) ?
+		acq_held_find(t, lk) : -1;
+	if (LH_UNLIKELY(owner == t) || hi >= 0) {
 		if (hi >= 0 && (lk->attrs & LH_ATTR_RECURSIVE)) {
 			r = acq_real(a);
 			if (r == 0)
