@@ -354,25 +354,55 @@ typedef struct lh_rec_stats {
 	uint64_t dropped;         /* records lost (out of memory)              */
 } lh_rec_stats;
 
-/* REGION: guarded memory (race detection).  Tail: name. */
+/* REGION: a guarded memory region (race detection) began or ended.
+ * Written when the region is armed (flags: source, LH_REGION_*) and again
+ * with LH_REGION_END when it is unguarded, freed or disarmed, so that a
+ * later region at the same address is a different object.  (tid, seg) is
+ * the thread that guarded it.  Tail: name (may be empty: a heap sample is
+ * named by its allocation stack). */
 typedef struct lh_rec_region {
 	lh_rec_header h;
-	uint64_t id, addr, len;
+	uint64_t id;              /* per process, from 1                       */
+	uint64_t addr, len;       /* the object; it is watched page by page    */
 	uint64_t lock;            /* declared protecting lock id, 0 if none    */
-	uint64_t alloc_stack;
+	uint64_t alloc_stack;     /* where it was guarded or allocated         */
+	uint32_t tid, seg;
+	uint32_t traps;           /* END record: faults taken on it            */
+	uint32_t reserved;
 } lh_rec_region;
+enum {
+	LH_REGION_API      = 1u << 0,  /* lh_guard / lh_guarded_alloc            */
+	LH_REGION_SYMBOL   = 1u << 1,  /* guard=SYMBOL                           */
+	LH_REGION_HEAP     = 1u << 2,  /* heap_sample=N                          */
+	LH_REGION_END      = 1u << 3,  /* lifetime ended (unguard, free)         */
+	LH_REGION_DISARMED = 1u << 4,  /* END because of the trap budget or a lock inside it */
+	LH_REGION_SHARED_PAGE = 1u << 5, /* shares a page with unguarded data     */
+};
 
-/* ACCESS: one observation of a guarded region (thread, epoch, read/write)
- * with the lockset held at that moment.  Tail: uint64_t locks[nlocks]. */
+/* ACCESS: one observation of a guarded region: the first read or write of
+ * it by a thread in one lock epoch (between two of its lock operations),
+ * with the locks the thread held then.  `seq` orders observations of all
+ * threads of the process (a process-wide counter taken at the fault).
+ * flags: LH_ACCESS_*.  Tail: lh_access_lock locks[nlocks], oldest first. */
 typedef struct lh_rec_access {
 	lh_rec_header h;
-	uint64_t region;
-	uint64_t addr;
-	uint64_t stack;
+	uint64_t seq;
+	uint64_t region;          /* REGION id                                 */
+	uint64_t addr;            /* faulting address                          */
+	uint64_t stack;           /* where the access happened                 */
 	uint32_t tid, seg;
-	uint32_t write;
 	uint32_t nlocks;
+	uint32_t reserved;
 } lh_rec_access;
+enum {
+	LH_ACCESS_WRITE  = 1u << 0,    /* else a read                            */
+	LH_ACCESS_KERNEL = 1u << 1,    /* a system call's buffer (read(2), ...)  */
+};
+typedef struct lh_access_lock {
+	uint64_t lock;            /* lock id                                   */
+	uint32_t mode;            /* LH_MODE_WRITE or LH_MODE_READ             */
+	uint32_t reserved;
+} lh_access_lock;
 
 _Static_assert(sizeof(lh_file_header) == 64, "file header is 64 bytes");
 _Static_assert(sizeof(lh_block_header) == 16, "block header is 16 bytes");
@@ -384,6 +414,8 @@ _Static_assert(sizeof(lh_rec_dep) % 8 == 0, "records are 8-aligned");
 _Static_assert(sizeof(lh_rec_finding) % 8 == 0, "records are 8-aligned");
 _Static_assert(sizeof(lh_rec_lock) % 8 == 0, "records are 8-aligned");
 _Static_assert(sizeof(lh_rec_access) % 8 == 0, "records are 8-aligned");
+_Static_assert(sizeof(lh_rec_region) % 8 == 0, "records are 8-aligned");
+_Static_assert(sizeof(lh_access_lock) == 16, "access lock entry is 16 bytes");
 _Static_assert(sizeof(lh_rec_finding_count) == 24, "FINDING_COUNT is 24 bytes");
 
 /* Round a record size up to the trace alignment. */

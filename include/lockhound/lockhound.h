@@ -28,6 +28,8 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -124,6 +126,73 @@ static inline int lh_unlock_many(pthread_mutex_t **locks, size_t n)
 			r = e;
 	}
 	return r;
+}
+
+/* ---- guarded shared memory (race detection) -------------------------------
+ *
+ * Guarded memory is watched by the shim: every thread's accesses to it are
+ * observed together with the locks the thread holds, and an access pattern
+ * that no lock protects (or an access without the declared lock) is reported
+ * as a `race`.  Keep guarded objects on pages of their own (lh_guarded_alloc,
+ * LH_GUARDED_GLOBAL): everything else on a guarded page is watched too and
+ * slows the program down.  Without the shim every call is a no-op
+ * (lh_guarded_alloc falls back to an ordinary page-aligned allocation).
+ *
+ *   static struct stats st LH_GUARDED_GLOBAL;
+ *   static pthread_mutex_t st_lock = PTHREAD_MUTEX_INITIALIZER;
+ *   LH_GUARD_VAR(st, &st_lock);           // any access without st_lock: race
+ *   struct node *n = lh_guarded_alloc(sizeof *n, NULL, "node"); // no declared lock
+ *   ...
+ *   lh_guarded_free(n);
+ */
+extern int lh_shim_guard(const void *addr, size_t len, const void *lock, const char *name) __attribute__((weak));
+extern int lh_shim_unguard(const void *addr) __attribute__((weak));
+extern void *lh_shim_guarded_alloc(size_t len, const void *lock, const char *name) __attribute__((weak));
+extern void lh_shim_guarded_free(void *p) __attribute__((weak));
+
+/* Give a global or static variable a page of its own (put it after the
+ * declarator: `static long counter LH_GUARDED_GLOBAL;`). */
+#define LH_PAGE_SIZE_MAX 4096
+#define LH_GUARDED_GLOBAL __attribute__((aligned(LH_PAGE_SIZE_MAX)))
+
+/* Watch [addr, addr+len).  `lock` (a pthread_mutex_t, rwlock, spinlock or
+ * mtx_t) is the lock that must be held at every access, or NULL to let the
+ * lockset algorithm infer it; `name` (copied) names the object in reports.
+ * 0, or a negative errno (-EINVAL for a bad range, -ENOSPC when the shim
+ * cannot watch more memory). */
+static inline int lh_guard(const void *addr, size_t len, const void *lock, const char *name)
+{
+	return lh_shim_guard ? lh_shim_guard(addr, len, lock, name) : 0;
+}
+
+/* Stop watching the region that starts at addr (0, or -ENOENT). */
+static inline int lh_unguard(const void *addr)
+{
+	return lh_shim_unguard ? lh_shim_unguard(addr) : 0;
+}
+
+/* Guard a variable by name: LH_GUARD_VAR(counter, &counter_lock). */
+#define LH_GUARD_VAR(var, lock) lh_guard(&(var), sizeof(var), (lock), #var)
+
+/* Allocate `len` zeroed bytes on pages of their own, guarded (see lh_guard);
+ * NULL with errno set on failure.  Release with lh_guarded_free. */
+static inline void *lh_guarded_alloc(size_t len, const void *lock, const char *name)
+{
+	void *p = NULL;
+
+	if (lh_shim_guarded_alloc)
+		return lh_shim_guarded_alloc(len, lock, name);
+	if (len == 0 || posix_memalign(&p, LH_PAGE_SIZE_MAX, len) != 0)
+		return NULL;
+	return memset(p, 0, len);
+}
+
+static inline void lh_guarded_free(void *p)
+{
+	if (lh_shim_guarded_free)
+		lh_shim_guarded_free(p);
+	else
+		free(p);
 }
 
 /* ---- Clang thread-safety analysis (clang -Wthread-safety) ------------------ */
