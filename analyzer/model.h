@@ -143,21 +143,32 @@ typedef struct lh_online {
 	unsigned        count;         /* occurrences (FINDING_COUNT), >= 1     */
 } lh_online;
 
-/* Guarded memory (race detection), kept as read. */
+/* Guarded memory (race detection), kept as read.  One lh_region per REGION
+ * record: the arming record and, later, its LH_REGION_END record (same id,
+ * flags with LH_REGION_END, traps filled in) are two entries; pass_races.c
+ * merges them by id.  Ids are per process; a region's life ends at its END
+ * record and a later region at the same address has another id. */
 typedef struct lh_region {
 	uint64_t id, addr, len;
 	uint64_t lock;                 /* declared protecting lock id, 0 if none */
 	uint64_t alloc_stack;
-	char    *name;                 /* never NULL                            */
+	char    *name;                 /* never NULL ("" for a heap sample)      */
+	uint32_t flags;                /* LH_REGION_*                           */
+	uint32_t tid, seg;             /* the thread that guarded it            */
+	uint32_t traps;                /* END record: faults taken on it        */
 } lh_region;
 
+/* One ACCESS record: the first read or write of a region by a thread in one
+ * lock epoch, with the locks held then (oldest first). */
 typedef struct lh_access {
-	uint64_t        region, addr, stack;
-	uint32_t        tid, seg;
-	uint32_t        write;
-	uint32_t        nlocks;
-	const uint64_t *locks;         /* lock ids held (points into the trace
-	                                  mapping, valid until lh_model_free)   */
+	uint64_t              seq;     /* process-wide order of observations     */
+	uint64_t              region, addr, stack;
+	uint32_t              tid, seg;
+	uint32_t              flags;   /* LH_ACCESS_*                           */
+	uint32_t              write;   /* flags & LH_ACCESS_WRITE, as 0 or 1    */
+	uint32_t              nlocks;
+	const lh_access_lock *locks;   /* points into the trace mapping, valid
+	                                  until lh_model_free                   */
 } lh_access;
 
 struct lh_process {

@@ -446,6 +446,8 @@ static int rec_stats(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 	return 0;
 }
 
+/* REGION: the arming record and the END record are kept as two entries
+ * (pass_races.c merges them by id). */
 static int rec_region(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 {
 	const lh_rec_region *rr = (const void *)rec;
@@ -466,9 +468,17 @@ static int rec_region(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 	g->lock = rr->lock;
 	g->alloc_stack = rr->alloc_stack;
 	g->name = name;
+	g->flags = rr->h.flags;
+	g->tid = rr->tid;
+	g->seg = rr->seg;
+	g->traps = rr->traps;
+	if (rr->tid)
+		reader_seen_seg(p, rr->tid, rr->seg);
 	return 0;
 }
 
+/* ACCESS: kept as is; its lock tail points into the mapping.  References to
+ * unknown regions are left to pass_races.c (counted and ignored there). */
 static int rec_access(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 {
 	const lh_rec_access *ar = (const void *)rec;
@@ -476,19 +486,21 @@ static int rec_access(reader *r, const uint8_t *rec, uint32_t size, size_t off)
 	lh_access *a;
 
 	NEED(lh_rec_access);
-	if ((size - sizeof(*ar)) / sizeof(uint64_t) < ar->nlocks)
+	if ((size - sizeof(*ar)) / sizeof(lh_access_lock) < ar->nlocks)
 		return reader_fail(r, off, "ACCESS record shorter than its lockset");
 	if (reader_grow(&p->accesses, &r->cap_accesses, p->naccesses, sizeof(*a)))
 		return -ENOMEM;
 	a = &p->accesses[p->naccesses++];
+	a->seq = ar->seq;
 	a->region = ar->region;
 	a->addr = ar->addr;
 	a->stack = ar->stack;
 	a->tid = ar->tid;
 	a->seg = ar->seg;
-	a->write = ar->write;
+	a->flags = ar->h.flags;
+	a->write = !!(ar->h.flags & LH_ACCESS_WRITE);
 	a->nlocks = ar->nlocks;
-	a->locks = (const uint64_t *)(ar + 1);
+	a->locks = (const lh_access_lock *)(ar + 1);
 	reader_seen_seg(p, ar->tid, ar->seg);
 	return 0;
 }

@@ -216,10 +216,12 @@ static void sample(tw *w)
 			       { .tid = 1, .role = LH_ROLE_HOLDS, .lock = 0, .stack = 0, .level = 5 } },
 		};
 		lh_rec_stats st = { .lock_ops = 42, .deps = 1, .locks = 2, .threads = 2, .stacks = 3 };
-		lh_rec_region rg = { .id = 1, .addr = 0x602000, .len = 64, .lock = 10, .alloc_stack = 0x6666 };
-		struct { lh_rec_access a; uint64_t locks[2]; } ac = {
-			.a = { .region = 1, .addr = 0x602008, .stack = 0x7777, .tid = 2, .seg = 3, .write = 1, .nlocks = 2 },
-			.locks = { 10, 11 },
+		lh_rec_region rg = { .h.flags = LH_REGION_API, .id = 1, .addr = 0x602000, .len = 64, .lock = 10,
+				     .alloc_stack = 0x6666, .tid = 1, .seg = 0 };
+		struct { lh_rec_access a; lh_access_lock locks[2]; } ac = {
+			.a = { .h.flags = LH_ACCESS_WRITE, .seq = 7, .region = 1, .addr = 0x602008, .stack = 0x7777,
+			       .tid = 2, .seg = 3, .nlocks = 2 },
+			.locks = { { 10, LH_MODE_WRITE, 0 }, { 11, LH_MODE_READ, 0 } },
 		};
 
 		tw_rec(w, LH_REC_FINDING, &f, sizeof(f), "unlock of a mutex not held", 27);
@@ -286,8 +288,10 @@ static void test_sample(void)
 	tap_ok(p->event_records == 3 && p->events == 3, "EVENT records counted (events %llu)",
 	       (unsigned long long)p->events);
 	tap_ok(p->nregions == 1 && !strcmp(p->regions[0].name, "balance") && p->regions[0].len == 64 &&
-	       p->naccesses == 1 && p->accesses[0].nlocks == 2 && p->accesses[0].locks[1] == 11 &&
-	       p->accesses[0].write == 1, "REGION and ACCESS");
+	       p->regions[0].flags == LH_REGION_API && p->regions[0].lock == 10 &&
+	       p->naccesses == 1 && p->accesses[0].nlocks == 2 && p->accesses[0].locks[1].lock == 11 &&
+	       p->accesses[0].locks[1].mode == LH_MODE_READ && p->accesses[0].seq == 7 &&
+	       p->accesses[0].write == 1 && (p->accesses[0].flags & LH_ACCESS_WRITE), "REGION and ACCESS");
 	tap_ok(HASH_COUNT(p->locks) == 2, "no placeholder locks left");
 	lh_model_free(&m);
 	tw_free(&w);
