@@ -83,7 +83,7 @@ static inline void lh_lock_leaf(void *lock)
 static inline int lh_lock_many(pthread_mutex_t **locks, size_t n)
 {
 	pthread_mutex_t *last = NULL, *next;
-	size_t i, k;
+	size_t i, j, k;
 	int r;
 
 	if (lh_shim_lock_many)
@@ -98,9 +98,14 @@ static inline int lh_lock_many(pthread_mutex_t **locks, size_t n)
 			break;
 		r = pthread_mutex_lock(next);
 		if (r) {
-			for (i = 0; i < n; i++)
-				if (locks[i] < next)
+			/* release what was taken: each address once, even when the
+			 * array names a mutex twice */
+			for (i = 0; i < n; i++) {
+				for (j = 0; j < i && locks[j] != locks[i]; j++)
+					;
+				if (j == i && locks[i] < next)
 					pthread_mutex_unlock(locks[i]);
+			}
 			return r;
 		}
 		last = next;
