@@ -163,8 +163,8 @@ extern void lh_shim_guarded_free(void *p) __attribute__((weak));
 /* Watch [addr, addr+len).  `lock` (a pthread_mutex_t, rwlock, spinlock or
  * mtx_t) is the lock that must be held at every access, or NULL to let the
  * lockset algorithm infer it; `name` (copied) names the object in reports.
- * 0, or a negative errno (-EINVAL for a bad range, -ENOSPC when the shim
- * cannot watch more memory). */
+ * 0, or a negative errno (-EINVAL for an empty or wrapping range, -ENOMEM
+ * when the shim is out of memory). */
 static inline int lh_guard(const void *addr, size_t len, const void *lock, const char *name)
 {
 	return lh_shim_guard ? lh_shim_guard(addr, len, lock, name) : 0;
