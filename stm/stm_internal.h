@@ -153,7 +153,16 @@ struct lh_tx {
 	uint32_t site_id;
 	struct lh_site_ctr *ctr;        /* counters of this thread for this site */
 	struct lh_thread *thr;
+	lh_tx_fn fn;                    /* the top-level transaction function and its argument */
+	void *arg;
 };
+
+/*
+ * Between top-level transactions (depth 0) these hold, so that starting one
+ * needs no stores for them: retry_jb == &top, sp_wn == 0, mn == 0,
+ * irrevocable == 0, deadline_ns == 0 (lh_atomically_timeout sets and clears
+ * it).  Commits, lh_or_else and attempt_discard (tx.c) restore them.
+ */
 
 /* The first logged TVar whose version changed, or NULL when the read log is current. */
 static inline struct lh_tvar *lh_tx_validate(const struct lh_tx *tx)
@@ -236,6 +245,12 @@ struct lh_thread {
 	struct lh_thread *next, *prev;  /* registry, under g_threads_lock */
 };
 #define LH_IDLE UINT64_MAX
+
+/* The thread whose descriptor holds tx (the lh_tx is its first member: no load). */
+static inline struct lh_thread *lh_tx_thread(struct lh_tx *tx)
+{
+	return (struct lh_thread *)(void *)tx;
+}
 
 extern LH_TLS struct lh_thread *lh_self_ LH_HIDDEN;
 

@@ -19,6 +19,10 @@
  */
 #include "stm_internal.h"
 
+#include <stddef.h>
+
+_Static_assert(offsetof(struct lh_thread, tx) == 0, "lh_tx_thread(): the tx is the first member");
+
 #include <linux/membarrier.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -82,6 +86,7 @@ struct lh_thread *lh_thread_slow(void)
 	thr = lh_xcalloc(1, sizeof(*thr));
 	atomic_init(&thr->active, LH_IDLE);
 	thr->tx.thr = thr;
+	thr->tx.retry_jb = &thr->tx.top;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	thr->rng = ((uint64_t)(uintptr_t)thr * 0x9E3779B97F4A7C15ull) ^ (uint64_t)ts.tv_nsec ^ 1;
 	pthread_mutex_init(&thr->stats_lock, NULL);

@@ -318,11 +318,12 @@ static void attempt_discard(struct lh_tx *tx)
 	tx->un = 0;
 	tx->lg.bloom = 0;
 	tx->sp_wn = 0;
+	tx->retry_jb = &tx->top;        /* a conflict may jump out of an or_else branch */
 	if (tx->irrevocable) {
 		tx->irrevocable = 0;
 		clock_release(tx->lg.rv + 2);
 	}
-	atomic_store_explicit(&tx->thr->active, LH_IDLE, memory_order_release);
+	atomic_store_explicit(&lh_tx_thread(tx)->active, LH_IDLE, memory_order_release);
 }
 
 _Noreturn void lh_tx_abort(struct lh_tx *tx, int reason, struct lh_tvar *culprit)
@@ -356,7 +357,7 @@ static void extend(struct lh_tx *tx)
 	if (bad)
 		lh_tx_abort(tx, LH_ABORT_READ, bad);
 	tx->lg.rv = now & ~1ull;
-	lh_publish_active(tx->thr, tx->lg.rv);
+	lh_publish_active(lh_tx_thread(tx), tx->lg.rv);
 }
 
 /* ---- the public transactional operations ---------------------------------- */
@@ -437,29 +438,33 @@ _Noreturn void lh_retry(lh_tx *tx)
 
 /* ---- begin, commit, the top level -------------------------------------------- */
 
-static void tx_begin(struct lh_tx *tx)
+/*
+ * Start an attempt.  The invariants of a transaction between attempts
+ * (stm_internal.h: retry_jb, sp_wn, mn, irrevocable) hold already; the
+ * logs are emptied here because an abort keeps the read log for lh_retry().
+ * Only an attempt after an abort (streak > 0) may go irrevocable.
+ */
+static inline __attribute__((always_inline)) void tx_begin(struct lh_tx *tx)
 {
-	unsigned k = atomic_load_explicit(&lh_g_irrevocable_after, memory_order_relaxed);
-
-	tx->lg.rn = tx->lg.wn = tx->un = tx->mn = 0;
+	tx->lg.rn = tx->lg.wn = tx->un = 0;
 	tx->lg.bloom = 0;
-	tx->sp_wn = 0;
-	tx->retry_jb = &tx->top;
-	if (LH_UNLIKELY(k != 0 && tx->streak >= k)) {
-		tx->lg.rv = clock_acquire();
-		tx->irrevocable = 1;
-		lh_inc(&tx->ctr->irrevocable, 1);
-	} else {
-		/*
-		 * The snapshot is the last clock value this thread saw (kept in
-		 * tx->lg.rv since its previous transaction): every commit up to
-		 * it has finished, which is all a snapshot needs (see the essay,
-		 * "a cached snapshot").  Not loading the clock here keeps its
-		 * cache line out of the start of every transaction.
-		 */
-		tx->irrevocable = 0;
+	if (LH_UNLIKELY(tx->streak != 0)) {
+		unsigned k = atomic_load_explicit(&lh_g_irrevocable_after, memory_order_relaxed);
+
+		if (k != 0 && tx->streak >= k) {
+			tx->lg.rv = clock_acquire();
+			tx->irrevocable = 1;
+			lh_inc(&tx->ctr->irrevocable, 1);
+		}
 	}
-	lh_publish_active(tx->thr, tx->lg.rv);
+	/*
+	 * Otherwise the snapshot is the last clock value this thread saw (kept
+	 * in tx->lg.rv since its previous transaction): every commit up to it
+	 * has finished, which is all a snapshot needs (see the essay, "a cached
+	 * snapshot").  Not loading the clock here keeps its cache line out of
+	 * the start of every transaction.
+	 */
+	lh_publish_active(lh_tx_thread(tx), tx->lg.rv);
 	if (LH_UNLIKELY(tx->timing))
 		tx->attempt_start_ns = lh_now_ns();
 }
@@ -550,19 +555,44 @@ static void backoff(struct lh_thread *thr, unsigned streak)
 }
 
 /*
- * One attempt: the user's function, then the commit (which may abort: a
- * jump back to run_attempts).  Apart from the jump target, so that the
- * fast path is compiled without the constraints of a setjmp frame (where
- * every local lives on the stack).
+ * An attempt jumped back to the restart point: park (lh_retry) or back off
+ * (a conflict, already rolled back and counted by lh_tx_abort), then start
+ * the next attempt.  Returns 0 when a timed transaction gave up.
  */
-static __attribute__((noinline)) int attempt(struct lh_tx *tx, lh_tx_fn fn, void *arg)
+static __attribute__((noinline, cold)) int attempt_restart(struct lh_tx *tx)
+{
+	if (tx->why == LH_JMP_RETRY) {
+		attempt_discard(tx);
+		tx->rc = lh_retry_park(tx);
+		tx->lg.rn = 0;
+		tx->streak = 0;
+		if (tx->rc == -ETIMEDOUT) {
+			lh_inc(&tx->ctr->timeouts, 1);
+			tx->depth = 0;
+			return 0;
+		}
+	} else {
+		tx->streak++;
+		backoff(lh_tx_thread(tx), tx->streak);
+	}
+	tx_begin(tx);
+	return 1;
+}
+
+/*
+ * One attempt from the user's function on: the function, the commit (which
+ * may abort: a jump back to run_attempts), the statistics.  Apart from the
+ * jump target, so that this fast path is compiled without the constraints
+ * of a setjmp frame (where every local lives on the stack).
+ */
+static __attribute__((noinline)) int attempt(struct lh_tx *tx)
 {
 	struct lh_site_ctr *c;
 	uint64_t t;
-	int r = fn(tx, arg);
+	int r = tx->fn(tx, tx->arg);
 
 	t = tx_commit(tx);
-	atomic_store_explicit(&tx->thr->active, LH_IDLE, memory_order_release);
+	atomic_store_explicit(&lh_tx_thread(tx)->active, LH_IDLE, memory_order_release);
 	c = tx->ctr;
 	lh_inc(&c->commits, 1);
 	if (tx->lg.wn == 0)
@@ -576,31 +606,17 @@ static __attribute__((noinline)) int attempt(struct lh_tx *tx, lh_tx_fn fn, void
 }
 
 /*
- * The attempt loop.  Kept out of line so that nothing but its parameters
- * (never modified) lives across the setjmp: all state is in *tx.
+ * The restart point of one top-level transaction, whose first attempt the
+ * caller has begun (tx_begin).  The jump buffer stays valid for every
+ * attempt while this frame lives, so it is set once.  Nothing but the
+ * parameter tx (never modified) lives across the setjmp: all other state
+ * is in *tx.
  */
-static __attribute__((noinline)) int run_attempts(struct lh_tx *tx, lh_tx_fn fn, void *arg)
+static __attribute__((noinline)) int run_attempts(struct lh_tx *tx)
 {
-	for (;;) {
-		tx_begin(tx);
-		if (LH_SETJMP(tx->top) == 0)
-			return attempt(tx, fn, arg);
-		if (tx->why == LH_JMP_RETRY) {
-			attempt_discard(tx);
-			tx->rc = lh_retry_park(tx);
-			tx->lg.rn = 0;
-			tx->streak = 0;
-			if (tx->rc == -ETIMEDOUT) {
-				lh_inc(&tx->ctr->timeouts, 1);
-				tx->depth = 0;
-				return 0;
-			}
-			continue;
-		}
-		/* LH_JMP_ABORT: lh_tx_abort has rolled back and counted. */
-		tx->streak++;
-		backoff(tx->thr, tx->streak);
-	}
+	if (LH_UNLIKELY(LH_SETJMP(tx->top) != 0) && !attempt_restart(tx))
+		return 0;
+	return attempt(tx);
 }
 
 /* The setup shared by every entry point; *rc gets 0 or -ETIMEDOUT. */
@@ -624,17 +640,20 @@ static inline __attribute__((always_inline)) int run(lh_site *site, lh_tx_fn fn,
 	tx->ctr = lh_ctr(thr, tx->site_id);
 	tx->streak = 0;
 	tx->timing = atomic_load_explicit(&lh_g_timing, memory_order_relaxed);
-	/* deadline: 0 none; else the absolute time; timeout_ns < 0 means "now" */
-	if (timeout_ns == 0) {
-		tx->deadline_ns = 0;
-	} else {
-		tx->deadline_ns = (long long)lh_now_ns() + (timeout_ns > 0 ? timeout_ns : 0);
-		tx->rc = 0;
-	}
+	tx->fn = fn;
+	tx->arg = arg;
 	tx->depth = 1;
-	r = run_attempts(tx, fn, arg);
-	if (LH_UNLIKELY(timeout_ns != 0))
-		*rc = tx->rc;
+	if (LH_LIKELY(timeout_ns == 0)) {
+		tx_begin(tx);
+		return run_attempts(tx);
+	}
+	/* deadline: the absolute time; timeout_ns < 0 means "now" */
+	tx->deadline_ns = (long long)lh_now_ns() + (timeout_ns > 0 ? timeout_ns : 0);
+	tx->rc = 0;
+	tx_begin(tx);
+	r = run_attempts(tx);
+	tx->deadline_ns = 0;
+	*rc = tx->rc;
 	return r;
 }
 
