@@ -9,6 +9,7 @@
  *   online findings   (pass_online.c)      deadlock, misuse, level-violation
  *   a real deadlock subsumes the potential-deadlock of the same locks
  *   offline levels    (pass_levels.c)      level-violation
+ *   races             (pass_races.c)       race
  *   ids + dedup       (ids.c)
  *   suppressions      (suppress.c)         f->suppressed
  *   baseline          (baseline.c)         f->known
@@ -247,6 +248,8 @@ int lh_analyze(lh_model *m, const lh_analysis_opts *o)
 		analyze_subsume(m);
 	if (!rc)
 		rc = pass_levels(m);
+	if (!rc)
+		rc = pass_races(m);
 	if (!rc)
 		rc = ids_dedup(m);
 	if (!rc && o && o->suppressions)

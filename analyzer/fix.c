@@ -504,3 +504,49 @@ char *fix_cycle(const lh_finding *f, const lh_order *ord)
 	free(cls);
 	return s;
 }
+
+/* Races: one lock at every access, naming the ones seen, or the STM. */
+char *fix_race(const lh_finding *f)
+{
+	const lh_race *r = f->race;
+	const char *obj = r && r->object ? r->object : "the object";
+	char *s, *names = NULL;
+
+	if (r && r->declared)
+		return pass_printf(
+			"%s is declared to be protected by %s: take %s around every access "
+			"(in write mode for writes, if it is an rwlock), including the one "
+			"reported here, or declare the lock that the code really uses. Or make "
+			"it a TVar read and updated only inside lh_atomically() (lockhound's "
+			"transactional memory), which needs no lock at all.",
+			obj, r->declared->name, r->declared->name);
+	for (size_t i = 0; i < f->nlocks; i++) {
+		char *n = pass_printf("%s%s%s", names ? names : "",
+				      !names ? "" : i + 1 == f->nlocks ? " or " : ", ",
+				      f->locks[i]->name);
+
+		free(names);
+		names = n;
+		if (!names)
+			return NULL;
+	}
+	if (names)
+		s = pass_printf(
+			"Protect %s with one lock and hold it at every access: the accesses "
+			"above held %s, but no lock was common to all of them. Pick one (for "
+			"an rwlock, hold it in write mode to write) and take it at each access "
+			"site, or declare it with lh_guard() so that any access without it is "
+			"reported at once. Or make %s a TVar read and updated only inside "
+			"lh_atomically() (lockhound's transactional memory): transactions need "
+			"no lock and compose.", obj, names, obj);
+	else
+		s = pass_printf(
+			"Protect %s with one lock and hold it at every access: the accesses "
+			"above held no lock at all. Add a mutex next to it, take it at each "
+			"access site (for an rwlock: write mode to write) and declare it with "
+			"lh_guard() so that any access without it is reported at once. Or make "
+			"%s a TVar read and updated only inside lh_atomically() (lockhound's "
+			"transactional memory): transactions need no lock and compose.", obj, obj);
+	free(names);
+	return s;
+}

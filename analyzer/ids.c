@@ -13,6 +13,8 @@
  * A cycle that repeats one pattern (n locks of one class, every edge taken
  * at the same two sites) hashes one period of it, so the 2-, 3- and
  * 8-account cycles of a bank transfer are one finding with a count.
+ * A race hashes the object (its name, or its allocation site) and its two
+ * access sites, sorted (ids_race).
  * Never addresses, line numbers, thread ids or counts.
  *
  * The site of a stack is its innermost frame of user code: frames in libc,
@@ -138,6 +140,51 @@ void ids_where(const lh_process *p, lh_stack *s, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, "an unknown place (no stack)");
 	}
+}
+
+void ids_function(const lh_process *p, lh_stack *s, char *buf, size_t len)
+{
+	int i = ids_frame(p, s);
+
+	if (i >= 0)
+		snprintf(buf, len, "%s()", s->frames[i].function);
+	else if (s && s->depth)
+		ids_raw(p, s, buf, len);
+	else
+		snprintf(buf, len, "an unknown place (no stack)");
+}
+
+void ids_func_where(const lh_process *p, lh_stack *s, char *buf, size_t len)
+{
+	int i = ids_frame(p, s);
+
+	if (i >= 0) {
+		const lh_frame *f = &s->frames[i];
+
+		if (f->file[0] && f->line)
+			snprintf(buf, len, "%s (%s:%d)", f->function, ids_base(f->file), f->line);
+		else if (f->file[0])
+			snprintf(buf, len, "%s (%s)", f->function, ids_base(f->file));
+		else
+			snprintf(buf, len, "%s", f->function);
+	} else if (s && s->depth) {
+		ids_raw(p, s, buf, len);
+	} else {
+		snprintf(buf, len, "an unknown place (no stack)");
+	}
+}
+
+/* Races: the object and the two code sites, in sorted order so the id does
+ * not depend on which thread came first. */
+void ids_race(char id[17], const char *object, const char *site_a, const char *site_b)
+{
+	uint64_t h = ids_fnv(FNV_OFFSET, lh_kind_name(LH_KIND_RACE));
+	int swap = strcmp(site_a, site_b) > 0;
+
+	h = ids_fnv(h, object);
+	h = ids_fnv(h, swap ? site_b : site_a);
+	h = ids_fnv(h, swap ? site_a : site_b);
+	snprintf(id, 17, "%016llx", (unsigned long long)h);
 }
 
 /* Key of edge i of a cycle finding (lock i, its two events). */

@@ -103,6 +103,7 @@ void lh_finding_release(lh_finding *f)
 	for (size_t i = 0; i < f->nevents; i++)
 		free(f->events[i].what);
 	free(f->events);
+	lh_race_free(f->race);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -194,6 +194,7 @@ struct lh_process {
 	lh_region   *regions;  size_t nregions;
 	lh_access   *accesses; size_t naccesses;
 	uint64_t     event_records;    /* EVENT records seen (trace_mode=full)  */
+	uint64_t     access_unknown;   /* ACCESS records naming no REGION (pass_races.c) */
 	lh_rec_stats stats;            /* STATS record, zero if none            */
 	int          has_stats;
 	void        *map;              /* the trace file mapping (reader-owned) */
@@ -225,7 +226,44 @@ typedef struct lh_fevent {
 	lh_lock    *lock;              /* may be NULL                           */
 	lh_stack   *stack;             /* may be NULL                           */
 	uint32_t    mode;              /* LH_MODE_*                             */
+	/* "access" events of race findings (NULL/0 otherwise): the ACCESS
+	 * observation, and the locks held then, parallel to access->locks
+	 * (an entry is NULL when the trace has no such lock).  held is
+	 * borrowed from the finding's lh_race. */
+	const struct lh_access *access;
+	lh_lock   *const *held;
+	size_t      nheld;
 } lh_fevent;
+
+/* ---- race findings (pass_races.c) ----------------------------------------- */
+
+#define LH_RACE_HISTORY 8              /* candidate-set steps kept per finding */
+
+/* One access of the object as the lockset engine saw it. */
+typedef struct lh_race_step {
+	uint64_t   seq;
+	uint32_t   tid;
+	uint32_t   write;                  /* 1 write, 0 read                    */
+	const char *state;                 /* state after it: "exclusive", "shared",
+	                                      "shared-modified" (static string)   */
+	int        has_cand;               /* 0 in the exclusive state: no C yet  */
+	lh_lock  **held;   size_t nheld;   /* the lockset this access counts      */
+	lh_lock  **cand;   size_t ncand;   /* candidate set C after it            */
+} lh_race_step;
+
+/* What a `race` finding knows beyond events (lh_finding.race). */
+typedef struct lh_race {
+	const lh_region *region;           /* the arming REGION (proc->regions)  */
+	char            *object;           /* "counter", "heap object of 8 bytes
+	                                      allocated at main (x.c:3)"          */
+	const char      *source;           /* "global", "heap", "annotated"       */
+	lh_lock         *declared;         /* declared protecting lock, or NULL   */
+	lh_race_step    *steps;  size_t nsteps;   /* oldest first, <= LH_RACE_HISTORY */
+	lh_lock        **held[2]; size_t nheld[2]; /* locks at the two accesses  */
+} lh_race;
+
+/* Frees a race record and everything it owns (NULL is fine). */
+void lh_race_free(lh_race *r);
 
 typedef struct lh_finding {
 	lh_kind      kind;
@@ -240,6 +278,7 @@ typedef struct lh_finding {
 	lh_lock    **locks;    size_t nlocks;    /* for cycles: in cycle order  */
 	lh_thread  **threads;  size_t nthreads;
 	lh_fevent   *events;   size_t nevents;
+	lh_race     *race;             /* race findings, else NULL (owned)      */
 } lh_finding;
 
 /* A cycle the precision rules removed (listed by the HTML report only). */

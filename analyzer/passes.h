@@ -89,6 +89,9 @@ int  pass_cycles(lh_model *m, const lh_analysis_opts *o, const lh_order *ord,
 		 uint64_t *nedges);
 /* Online FINDING records of every process. */
 int  pass_online(lh_model *m, const lh_order *ord);
+/* Races on guarded memory (REGION/ACCESS records): Eraser lockset with
+ * happens-before; one finding per (object, pair of access sites). */
+int  pass_races(lh_model *m);
 /* Offline level check over every DEP (uses lock->level). */
 int  pass_levels(lh_model *m);
 /* One level-violation finding: thread tid acquires acq while holding held
@@ -110,6 +113,13 @@ int  pass_level_finding(lh_model *m, lh_process *p, const lh_level_pair *lp);
 void ids_site(const lh_process *p, lh_stack *s, char *buf, size_t len);
 /* "file:line (function)" of a stack, for texts. */
 void ids_where(const lh_process *p, lh_stack *s, char *buf, size_t len);
+/* The function of a stack's site ("worker()", else the ids_site text), and
+ * "function (file:line)" for texts. */
+void ids_function(const lh_process *p, lh_stack *s, char *buf, size_t len);
+void ids_func_where(const lh_process *p, lh_stack *s, char *buf, size_t len);
+/* The id of a race: kind, object key and the two sites, sorted (id gets
+ * 16 hex digits and a NUL). */
+void ids_race(char id[17], const char *object, const char *site_a, const char *site_b);
 /* Computes f->id; the salted variant mixes in extra text (e.g. a misuse
  * sub-kind).  ids_dedup keeps ids that passes computed already. */
 int  ids_compute(lh_finding *f);
@@ -151,6 +161,8 @@ long order_rank(const lh_order *o, const char *class_key);
 long order_level(const lh_order *o, long rank);
 /* Fix paragraph for a cycle finding (locks in cycle order, events filled). */
 char *fix_cycle(const lh_finding *f, const lh_order *ord);
+/* Fix paragraph for a race finding (f->race and its events filled). */
+char *fix_race(const lh_finding *f);
 
 /* ---- suppress.c / baseline.c / levels_file.c ------------------------------ */
 typedef struct lh_suppressions lh_suppressions;

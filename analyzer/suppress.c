@@ -5,6 +5,7 @@
  *   potential-deadlock:legacy_*         a glob against any frame of any event:
  *   *:libfoo.so*                        function, file (full path or
  *   misuse:vendor_*                     basename) or module
+ *   race:counter                        a race: also the object's name
  *   lock-order:id:3f2a9c0d11e4b705      one finding by its stable id
  *   id:3f2a9c0d11e4b705                 the same, any kind
  *
@@ -209,7 +210,8 @@ int suppress_match(const lh_suppressions *s, const lh_finding *f)
 
 		if (r->kind >= 0 && r->kind != (int)f->kind)
 			continue;
-		if (r->by_id ? !strcasecmp(r->pattern, f->id) : supp_frames(r, f))
+		if (r->by_id ? !strcasecmp(r->pattern, f->id) :
+		    supp_frames(r, f) || (f->race && supp_glob(r->pattern, f->race->object)))
 			return 1;
 	}
 	return 0;
