@@ -114,7 +114,7 @@ void lh_mem_commit(struct lh_tx *tx, uint64_t t)
 	size_t n = tx->mn, i, hooks = 0;
 
 	/* A read-only commit unlinked nothing, but the caller may have: be safe. */
-	if (tx->lg.wn == 0)
+	if (tx->lg.wp == tx->lg.w)
 		t = next_commit_time();
 	for (i = 0; i < n; i++) {
 		if (m[i].kind == LH_MEM_FREE)

@@ -26,7 +26,7 @@ static void rollback_to(struct lh_tx *tx, const struct lh_savepoint *sp)
 
 		tx->lg.w[u->idx].val = u->old;
 	}
-	tx->lg.wn = sp->wn;
+	lh_set_wn(tx, sp->wn);
 	tx->lg.bloom = sp->bloom;
 	if (tx->widx)
 		lh_tx_whash_rebuild(tx);
@@ -39,12 +39,12 @@ int lh_or_else(lh_tx *tx, lh_tx_fn a, void *aa, lh_tx_fn b, void *ba)
 	lh_jmpbuf jb;
 	lh_jmpbuf *outer = tx->retry_jb;
 
-	sp.wn = tx->lg.wn;
+	sp.wn = lh_wn(tx);
 	sp.un = tx->un;
 	sp.mn = tx->mn;
 	sp.bloom = tx->lg.bloom;
 	sp.prev_sp_wn = tx->sp_wn;
-	tx->sp_wn = tx->lg.wn;
+	tx->sp_wn = lh_wn(tx);
 	tx->retry_jb = &jb;
 	if (LH_SETJMP(jb) == 0) {
 		int r = a(tx, aa);

@@ -186,11 +186,11 @@ int lh_retry_park(struct lh_tx *tx)
 		lh_inc(&tx->ctr->aborts[LH_ABORT_RETRY_STALE], 1);
 		return 0;
 	}
-	if (thr->nodes_cap < tx->lg.rn)
-		thr->nodes = lh_grow(thr->nodes, &thr->nodes_cap, sizeof(*thr->nodes), tx->lg.rn);
+	if (thr->nodes_cap < lh_rn(tx))
+		thr->nodes = lh_grow(thr->nodes, &thr->nodes_cap, sizeof(*thr->nodes), lh_rn(tx));
 	lh_blocking_enable();
 	atomic_store_explicit(&w->state, LH_WAIT_PARKED, memory_order_relaxed);
-	for (i = 0; i < tx->lg.rn; i++) {
+	for (i = 0; i < lh_rn(tx); i++) {
 		struct lh_wnode *n = &thr->nodes[nn];
 
 		if (seen(thr->nodes, nn, tx->lg.r[i].tv))

@@ -124,8 +124,11 @@ struct lh_site_ctr;
 struct lh_tx {
 	/*
 	 * The part the inline lh_read/lh_write of stm.h use: snapshot rv,
-	 * write-set Bloom filter, read log r[rn], write log w[wn].  lg.wlim is
-	 * min(wcap, LH_WHASH_MIN): below it a new write needs no hash insert.
+	 * write-set Bloom filter, read log r[0 .. rp - r) (capacity rend - r),
+	 * write log w[0 .. wp - w) (capacity wcap).  lg.wlim is
+	 * w + min(wcap, LH_WHASH_MIN): below it a new write needs no hash
+	 * insert.  lh_rn()/lh_wn() give the lengths, lh_set_rn()/lh_set_wn()
+	 * set them.
 	 */
 	struct lh__txlog lg;
 	size_t wcap;
@@ -164,10 +167,26 @@ struct lh_tx {
  * it).  Commits, lh_or_else and attempt_discard (tx.c) restore them.
  */
 
+/* Lengths of the logs (pointer logs: the fast paths bump a cursor). */
+static inline size_t lh_rn(const struct lh_tx *tx)
+{
+	return (size_t)(tx->lg.rp - tx->lg.r);
+}
+
+static inline size_t lh_wn(const struct lh_tx *tx)
+{
+	return (size_t)(tx->lg.wp - tx->lg.w);
+}
+
+static inline void lh_set_wn(struct lh_tx *tx, size_t n)
+{
+	tx->lg.wp = tx->lg.w + n;
+}
+
 /* The first logged TVar whose version changed, or NULL when the read log is current. */
 static inline struct lh_tvar *lh_tx_validate(const struct lh_tx *tx)
 {
-	const struct lh__rentry *r = tx->lg.r, *end = tx->lg.r + tx->lg.rn;
+	const struct lh__rentry *r = tx->lg.r, *end = tx->lg.rp;
 
 	for (; r < end; r++)
 		if (LH_UNLIKELY(atomic_load_explicit(&r->tv->ver, memory_order_relaxed) != r->ver))

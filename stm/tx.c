@@ -249,7 +249,7 @@ void lh_tx_whash_rebuild(struct lh_tx *tx)
 {
 	size_t need = 4, i;
 
-	while (need < 2 * tx->lg.wn)
+	while (need < 2 * lh_wn(tx))
 		need *= 2;
 	if (need > tx->widx_cap) {
 		free(tx->widx);
@@ -258,21 +258,21 @@ void lh_tx_whash_rebuild(struct lh_tx *tx)
 	} else {
 		memset(tx->widx, 0, tx->widx_cap * sizeof(*tx->widx));
 	}
-	for (i = 0; i < tx->lg.wn; i++)
+	for (i = 0; i < lh_wn(tx); i++)
 		whash_insert(tx, i);
 }
 
 static long wfind(const struct lh_tx *tx, const struct lh_tvar *tv)
 {
-	size_t i;
+	size_t i, wn = lh_wn(tx);
 
-	if (tx->lg.wn > LH_WHASH_MIN) {
+	if (wn > LH_WHASH_MIN) {
 		for (i = whash(tv, tx->widx_cap); tx->widx[i]; i = (i + 1) & (tx->widx_cap - 1))
 			if (tx->lg.w[tx->widx[i] - 1].tv == tv)
 				return (long)tx->widx[i] - 1;
 		return -1;
 	}
-	for (i = tx->lg.wn; i-- > 0;)
+	for (i = wn; i-- > 0;)
 		if (tx->lg.w[i].tv == tv)
 			return (long)i;
 	return -1;
@@ -314,7 +314,7 @@ void lh_tx_rollback_side(struct lh_tx *tx, size_t from_mn)
 static void attempt_discard(struct lh_tx *tx)
 {
 	lh_tx_rollback_side(tx, 0);
-	tx->lg.wn = 0;
+	tx->lg.wp = tx->lg.w;
 	tx->un = 0;
 	tx->lg.bloom = 0;
 	tx->sp_wn = 0;
@@ -337,7 +337,7 @@ _Noreturn void lh_tx_abort(struct lh_tx *tx, int reason, struct lh_tvar *culprit
 		lh_stats_conflict(tx->thr, c, culprit,
 				  atomic_load_explicit(&culprit->writer_site, memory_order_relaxed));
 	attempt_discard(tx);
-	tx->lg.rn = 0;
+	tx->lg.rp = tx->lg.r;
 	tx->why = LH_JMP_ABORT;
 	LH_LONGJMP(tx->top);
 }
@@ -382,9 +382,14 @@ intptr_t lh__read_slow(lh_tx *tx, lh_tvar *tv)
 		if (LH_LIKELY(ver <= tx->lg.rv)) {
 			struct lh__rentry *r;
 
-			if (LH_UNLIKELY(tx->lg.rn == tx->lg.rcap))
-				tx->lg.r = lh_grow(tx->lg.r, &tx->lg.rcap, sizeof(*tx->lg.r), tx->lg.rn + 1);
-			r = &tx->lg.r[tx->lg.rn++];
+			if (LH_UNLIKELY(tx->lg.rp == tx->lg.rend)) {
+				size_t rn = lh_rn(tx), rcap = rn;
+
+				tx->lg.r = lh_grow(tx->lg.r, &rcap, sizeof(*tx->lg.r), rn + 1);
+				tx->lg.rp = tx->lg.r + rn;
+				tx->lg.rend = tx->lg.r + rcap;
+			}
+			r = tx->lg.rp++;
 			r->tv = tv;
 			r->ver = ver;
 			return v;
@@ -398,6 +403,7 @@ void lh__write_slow(lh_tx *tx, lh_tvar *tv, intptr_t value)
 {
 	uint64_t bit = bloom_bit(tv);
 	struct lh__wentry *w;
+	size_t wn;
 
 	if (tx->lg.bloom & bit) {
 		long i = wfind(tx, tv);
@@ -415,18 +421,20 @@ void lh__write_slow(lh_tx *tx, lh_tvar *tv, intptr_t value)
 		}
 	}
 	tx->lg.bloom |= bit;
-	if (LH_UNLIKELY(tx->lg.wn == tx->wcap)) {
-		tx->lg.w = lh_grow(tx->lg.w, &tx->wcap, sizeof(*tx->lg.w), tx->lg.wn + 1);
-		tx->lg.wlim = tx->wcap < LH_WHASH_MIN ? tx->wcap : LH_WHASH_MIN;
+	wn = lh_wn(tx);
+	if (LH_UNLIKELY(wn == tx->wcap)) {
+		tx->lg.w = lh_grow(tx->lg.w, &tx->wcap, sizeof(*tx->lg.w), wn + 1);
+		tx->lg.wlim = tx->lg.w + (tx->wcap < LH_WHASH_MIN ? tx->wcap : LH_WHASH_MIN);
 	}
-	w = &tx->lg.w[tx->lg.wn++];
+	w = &tx->lg.w[wn++];
+	tx->lg.wp = tx->lg.w + wn;
 	w->tv = tv;
 	w->val = value;
-	if (LH_UNLIKELY(tx->lg.wn > LH_WHASH_MIN)) {
-		if (tx->lg.wn == LH_WHASH_MIN + 1 || 2 * tx->lg.wn > tx->widx_cap)
+	if (LH_UNLIKELY(wn > LH_WHASH_MIN)) {
+		if (wn == LH_WHASH_MIN + 1 || 2 * wn > tx->widx_cap)
 			lh_tx_whash_rebuild(tx);
 		else
-			whash_insert(tx, tx->lg.wn - 1);
+			whash_insert(tx, wn - 1);
 	}
 }
 
@@ -446,7 +454,9 @@ _Noreturn void lh_retry(lh_tx *tx)
  */
 static inline __attribute__((always_inline)) void tx_begin(struct lh_tx *tx)
 {
-	tx->lg.rn = tx->lg.wn = tx->un = 0;
+	tx->lg.rp = tx->lg.r;
+	tx->lg.wp = tx->lg.w;
+	tx->un = 0;
 	tx->lg.bloom = 0;
 	if (LH_UNLIKELY(tx->streak != 0)) {
 		unsigned k = atomic_load_explicit(&lh_g_irrevocable_after, memory_order_relaxed);
@@ -475,7 +485,7 @@ static uint64_t tx_commit(struct lh_tx *tx)
 	struct lh__wentry *w, *end;
 	uint64_t wv;
 
-	if (tx->lg.wn == 0) {
+	if (tx->lg.wp == tx->lg.w) {
 		if (tx->irrevocable) {
 			tx->irrevocable = 0;
 			clock_release(tx->lg.rv + 2);
@@ -503,7 +513,7 @@ static uint64_t tx_commit(struct lh_tx *tx)
 	{
 		uint32_t site = tx->site_id;
 
-		end = tx->lg.w + tx->lg.wn;
+		end = tx->lg.wp;
 		for (w = tx->lg.w; w < end; w++) {
 			struct lh_tvar *tv = w->tv;
 			intptr_t val = w->val;
@@ -564,7 +574,7 @@ static __attribute__((noinline, cold)) int attempt_restart(struct lh_tx *tx)
 	if (tx->why == LH_JMP_RETRY) {
 		attempt_discard(tx);
 		tx->rc = lh_retry_park(tx);
-		tx->lg.rn = 0;
+		tx->lg.rp = tx->lg.r;
 		tx->streak = 0;
 		if (tx->rc == -ETIMEDOUT) {
 			lh_inc(&tx->ctr->timeouts, 1);
@@ -595,7 +605,7 @@ static __attribute__((noinline)) int attempt(struct lh_tx *tx)
 	atomic_store_explicit(&lh_tx_thread(tx)->active, LH_IDLE, memory_order_release);
 	c = tx->ctr;
 	lh_inc(&c->commits, 1);
-	if (tx->lg.wn == 0)
+	if (tx->lg.wp == tx->lg.w)
 		lh_inc(&c->commits_ro, 1);
 	if (LH_UNLIKELY(tx->streak != 0))
 		stats_streak(c, tx->streak);

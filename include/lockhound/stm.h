@@ -416,11 +416,10 @@ struct lh__wentry {             /* write log (redo log): the value to install */
 struct lh__txlog {              /* the first member of every lh_tx */
 	uint64_t rv;                    /* snapshot: an even clock value */
 	uint64_t bloom;                 /* 1 bit per written TVar */
+	struct lh__rentry *rp, *rend;   /* next free read-log entry, end of the read log */
+	struct lh__wentry *wp, *wlim;   /* next free write-log entry; the fast path appends below wlim */
 	struct lh__rentry *r;           /* read log */
-	size_t rn, rcap;
 	struct lh__wentry *w;           /* write log */
-	size_t wn;
-	size_t wlim;                    /* the fast path appends while wn < wlim */
 };
 
 intptr_t lh__read_slow(lh_tx *tx, lh_tvar *tv);
@@ -431,16 +430,16 @@ void lh__write_slow(lh_tx *tx, lh_tvar *tv, intptr_t value);
 inline intptr_t lh_read(lh_tx *tx, lh_tvar *tv)
 {
 	struct lh__txlog *l = (struct lh__txlog *)(void *)tx;
+	struct lh__rentry *r = l->rp;
 
-	if (__builtin_expect(!(l->bloom & LH__BLOOM_BIT(tv)) && l->rn < l->rcap, 1)) {
+	if (__builtin_expect(!(l->bloom & LH__BLOOM_BIT(tv)) && r < l->rend, 1)) {
 		intptr_t v = atomic_load_explicit(&tv->val, memory_order_acquire);
 		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_relaxed);
 
 		if (__builtin_expect(ver <= l->rv, 1)) {
-			struct lh__rentry *r = &l->r[l->rn++];
-
 			r->tv = tv;
 			r->ver = ver;
+			l->rp = r + 1;
 			return v;
 		}
 	}
@@ -451,13 +450,13 @@ inline void lh_write(lh_tx *tx, lh_tvar *tv, intptr_t value)
 {
 	struct lh__txlog *l = (struct lh__txlog *)(void *)tx;
 	uint64_t bit = LH__BLOOM_BIT(tv);
+	struct lh__wentry *w = l->wp;
 
-	if (__builtin_expect(!(l->bloom & bit) && l->wn < l->wlim, 1)) {
-		struct lh__wentry *w = &l->w[l->wn++];
-
+	if (__builtin_expect(!(l->bloom & bit) && w < l->wlim, 1)) {
 		l->bloom |= bit;
 		w->tv = tv;
 		w->val = value;
+		l->wp = w + 1;
 		return;
 	}
 	lh__write_slow(tx, tv, value);
