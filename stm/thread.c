@@ -87,6 +87,7 @@ struct lh_thread *lh_thread_slow(void)
 	atomic_init(&thr->active, LH_IDLE);
 	thr->tx.thr = thr;
 	thr->tx.retry_jb = &thr->tx.top;
+	thr->tx.site_id = UINT32_MAX;   /* no site yet: the first transaction looks up tx.ctr */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	thr->rng = ((uint64_t)(uintptr_t)thr * 0x9E3779B97F4A7C15ull) ^ (uint64_t)ts.tv_nsec ^ 1;
 	pthread_mutex_init(&thr->stats_lock, NULL);

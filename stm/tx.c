@@ -635,19 +635,25 @@ static inline __attribute__((always_inline)) int run(lh_site *site, lh_tx_fn fn,
 {
 	struct lh_thread *thr = lh_thread_self();
 	struct lh_tx *tx = &thr->tx;
+	uint32_t sid = 0;
 	int r;
 
 	*rc = 0;
 	if (tx->depth > 0)
 		return fn(tx, arg);
-	if (!site) {
-		tx->site_id = 0;
-	} else {
+	if (site) {
 		int id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
 
-		tx->site_id = LH_LIKELY(id > 0) ? (uint32_t)id - 1 : lh_site_resolve(site);
+		sid = LH_LIKELY(id > 0) ? (uint32_t)id - 1 : lh_site_resolve(site);
 	}
-	tx->ctr = lh_ctr(thr, tx->site_id);
+	/*
+	 * tx->ctr stays valid while the site does not change: only this
+	 * thread grows thr->ctr, and only in lh_ctr() for a new site.
+	 */
+	if (LH_UNLIKELY(sid != tx->site_id)) {
+		tx->site_id = sid;
+		tx->ctr = lh_ctr(thr, sid);
+	}
 	tx->streak = 0;
 	tx->timing = atomic_load_explicit(&lh_g_timing, memory_order_relaxed);
 	tx->fn = fn;
