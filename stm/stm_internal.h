@@ -180,7 +180,7 @@ static inline size_t lh_wn(const struct lh_tx *tx)
 
 static inline void lh_set_wn(struct lh_tx *tx, size_t n)
 {
-	tx->lg.wp = tx->lg.w + n;
+	tx->lg.wp = n ? tx->lg.w + n : tx->lg.w;       /* w may still be NULL */
 }
 
 /* The first logged TVar whose version changed, or NULL when the read log is current. */

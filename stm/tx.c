@@ -615,18 +615,37 @@ static __attribute__((noinline)) int attempt(struct lh_tx *tx)
 	return r;
 }
 
+/* After a jump to the restart point: park or back off, then the next attempt. */
+static __attribute__((noinline)) int attempt_again(void)
+{
+	/*
+	 * __builtin_longjmp restores only the frame, stack pointer and resume
+	 * address, so no register of run_attempts is trusted: the tx is found
+	 * again through the thread.
+	 */
+	struct lh_tx *tx = &lh_self_->tx;
+
+	if (!attempt_restart(tx))
+		return 0;
+	return attempt(tx);
+}
+
 /*
  * The restart point of one top-level transaction, whose first attempt the
  * caller has begun (tx_begin).  The jump buffer stays valid for every
- * attempt while this frame lives, so it is set once.  Nothing but the
- * parameter tx (never modified) lives across the setjmp: all other state
- * is in *tx.
+ * attempt while this frame lives, so it is set once.  All state is in *tx.
  */
 static __attribute__((noinline)) int run_attempts(struct lh_tx *tx)
 {
-	if (LH_UNLIKELY(LH_SETJMP(tx->top) != 0) && !attempt_restart(tx))
-		return 0;
-	return attempt(tx);
+	int r;
+
+	if (LH_UNLIKELY(LH_SETJMP(tx->top) != 0))
+		r = attempt_again();
+	else
+		r = attempt(tx);
+	/* Not a tail call: this frame (the jump target) must outlive the attempt. */
+	__asm__ __volatile__("" : "+r"(r));
+	return r;
 }
 
 /* The setup shared by every entry point; *rc gets 0 or -ETIMEDOUT. */
