@@ -24,8 +24,17 @@
 #include <string.h>
 
 #include "fastpath.h"
+#include "guard.h"
 
 _Atomic uint32_t lh_memo_epoch;
+
+/* Guarded memory: the thread observed some in this epoch (fast_self sent it
+ * here): the observations are written with the held set before it changes. */
+#define ACQ_EPOCH_END(t) \
+	do { \
+		if (LH_UNLIKELY(atomic_load_explicit(&(t)->guard_pending, memory_order_relaxed))) \
+			guard_epoch_end(t); \
+	} while (0)
 
 int acq_held_find(struct lh_thread *t, struct lh_lock *lk)
 {
@@ -42,6 +51,7 @@ void acq_held_remove(struct lh_thread *t, int i)
 	uint32_t j;
 	uint64_t chain;
 
+	ACQ_EPOCH_END(t);        /* condition waits release here */
 	if (t->held[i].level != LH_NO_LEVEL)
 		t->nleveled--;
 	t->nheld--;
@@ -214,6 +224,9 @@ int acq_lock(struct lh_acq *a)
 	uint32_t mode = a->mode;
 	int r, hi;
 
+	ACQ_EPOCH_END(t);
+	if (LH_UNLIKELY(atomic_load_explicit(&lh_guard_on, memory_order_relaxed)))
+		guard_lock_check(t, a->obj);   /* a lock inside a guarded region */
 	lk = lock_lookup(t, a->obj, a->kind);
 	if (LH_UNLIKELY(!lk))
 		return acq_real(a);
@@ -337,6 +350,8 @@ int acq_fast_refill(struct lh_thread *t, void *obj, uint32_t kind, uint32_t mode
 	uint64_t id, prev, key, stack;
 	const struct lh_chain_ent *e;
 
+	if (LH_UNLIKELY(atomic_load_explicit(&lh_guard_on, memory_order_relaxed)))
+		guard_lock_check(t, obj);
 	if (!lk)
 		return 0;
 	id = atomic_load_explicit(&lk->id, memory_order_acquire);
@@ -369,6 +384,7 @@ int acq_unlock(void *obj, uint32_t kind, int (*unlock_fn)(void *), void *caller)
 	uint32_t mode;
 	int i, r;
 
+	ACQ_EPOCH_END(t);
 	if (LH_UNLIKELY(!lk))
 		return unlock_fn(obj);
 	id = atomic_load_explicit(&lk->id, memory_order_relaxed);
@@ -410,6 +426,7 @@ void acq_reacquire(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_
 {
 	uint64_t stack, key;
 
+	ACQ_EPOCH_END(t);
 	if (t->nleveled != 0 || atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL)
 		acq_check_level(t, lk, id, mode, NULL);
 	stack = acq_chain_check(t, lk, id, mode, &key);

@@ -85,8 +85,9 @@ static inline __attribute__((always_inline)) struct lh_thread *fast_self(void)
 
 	if (LH_UNLIKELY(t == NULL) || LH_UNLIKELY(lh_in_shim) ||
 	    LH_UNLIKELY(atomic_load_explicit(&lh_state, memory_order_relaxed) != LH_READY) ||
-	    LH_UNLIKELY(atomic_load_explicit(&t->exited, memory_order_relaxed)))
-		return NULL;
+	    LH_UNLIKELY(atomic_load_explicit(&t->exited, memory_order_relaxed)) ||
+	    LH_UNLIKELY(atomic_load_explicit(&t->guard_pending, memory_order_relaxed)))
+		return NULL;     /* guard_pending: the slow path ends the lock epoch */
 	return t;
 }
 

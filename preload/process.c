@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "guard.h"
 #include "shim.h"
 
 _Atomic int lh_state;
@@ -78,6 +79,8 @@ void shim_flush_everything(int stats)
 
 	lh_in_shim = 1;
 	tw_modules_maybe_rescan(lh_self);
+	if (atomic_load(&lh_guard_on) && lh_self && !atomic_load(&lh_self->exited))
+		guard_epoch_end(lh_self);   /* the calling thread's observations */
 	if (stats)
 		tw_stats(lh_self);
 	tw_flush_all(0);
@@ -131,6 +134,9 @@ void shim_init(void)
 		levels_load(lh_opt.levels);
 	stm_resolve();
 	signals_install();
+	guard_init();
+	guard_sym_init(t);
+	heap_sample_init();
 	tw_flush(&t->buf);
 	atomic_store(&lh_state, LH_READY);
 	if (lh_opt.deadlock_timeout_ms > 0)
@@ -200,9 +206,12 @@ LH_EXPORT pid_t fork(void)
 
 	if (!t)
 		return REAL(fork)();
+	if (atomic_load(&lh_guard_on))
+		guard_epoch_end(t);   /* the child starts a new trace */
 	lh_in_shim = 1;
 	tw_flush(&t->buf);
 	fork_id = atomic_load(&lh_next_lock_id);
+	heap_sample_fork_prepare();
 	depot_fork_prepare();
 	table_fork_prepare();
 	arena_fork_prepare();
@@ -211,12 +220,14 @@ LH_EXPORT pid_t fork(void)
 		arena_fork_parent();
 		table_fork_parent();
 		depot_fork_parent();
+		heap_sample_fork_parent();
 		lh_in_shim = 0;
 		return pid;
 	}
 	arena_fork_child();
 	table_fork_child();
 	depot_fork_child();
+	heap_sample_fork_child();
 	tw_fork_child();
 	finding_fork_child();
 	thread_fork_child(t);
@@ -227,6 +238,7 @@ LH_EXPORT pid_t fork(void)
 	tw_open(1, (uint64_t)ppid);
 	tw_process_and_modules(fork_id);
 	thread_start(t);
+	guard_fork_child(t);
 	tw_flush(&t->buf);
 	watchdog_fork_child();
 	lh_in_shim = 0;

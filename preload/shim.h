@@ -113,7 +113,14 @@ ssize_t lh_sys_write(int fd, const void *buf, size_t n);  /* raw syscall, never 
 	X(ssize_t, pwrite64, (int, const void *, size_t, off64_t)) \
 	X(ssize_t, send, (int, const void *, size_t, int)) \
 	X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t)) \
-	X(ssize_t, sendmsg, (int, const struct msghdr *, int))
+	X(ssize_t, sendmsg, (int, const struct msghdr *, int)) \
+	X(ssize_t, read, (int, void *, size_t)) \
+	X(ssize_t, readv, (int, const struct iovec *, int)) \
+	X(ssize_t, pread, (int, void *, size_t, off_t)) \
+	X(ssize_t, pread64, (int, void *, size_t, off64_t)) \
+	X(ssize_t, recv, (int, void *, size_t, int)) \
+	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \
+	X(ssize_t, recvmsg, (int, struct msghdr *, int))
 
 #define LH_REAL_DECL(ret, name, args) extern ret (*real_##name) args;
 LH_REAL_LIST(LH_REAL_DECL)
@@ -192,6 +199,11 @@ struct lh_thread {
 	uint64_t create_stack;
 	pthread_t pth;
 	_Atomic int exited;
+	/* guarded memory (guard_epoch.c): non-zero when the thread observed
+	 * guarded memory in this lock epoch (forces the lock slow path, which
+	 * ends the epoch), and its observation ring (allocated outside signals) */
+	_Atomic uint32_t guard_pending;
+	void *_Atomic guard_ring;
 	int c11;                  /* started by thrd_create                     */
 	int joined;               /* joined (pthread_join or thrd_join)          */
 	void *(*start)(void *);
@@ -386,6 +398,18 @@ int levels_load(const char *path);
 int64_t levels_for_addr(uintptr_t addr);
 int64_t levels_for_name(const char *name);
 extern int lh_levels_active;
+/* ELF object symbols of every loaded module (levels.c): cb(name, address,
+ * size, global, data) for each, a non-zero return stops; find prefers a
+ * global definition to a local (static) one.  0 / -ENOENT / -ENOMEM. */
+typedef int (*levels_sym_fn)(const char *name, uintptr_t addr, size_t size, int global, void *data);
+int levels_sym_each(levels_sym_fn cb, void *data);
+int levels_sym_find(const char *name, uintptr_t *addr, size_t *size);
+/* guard=SYMBOL[@LOCK] (guard_sym.c) and heap_sample=N (heap_sample.c), at start */
+void guard_sym_init(struct lh_thread *t);
+void heap_sample_init(void);
+void heap_sample_fork_prepare(void);
+void heap_sample_fork_parent(void);
+void heap_sample_fork_child(void);
 void watchdog_start(void);
 void watchdog_fork_child(void);
 void api_apply_name(struct lh_thread *t, struct lh_lock *lk, const char *name);

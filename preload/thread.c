@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "guard.h"
 #include "shim.h"
 
 __thread struct lh_thread *lh_self __attribute__((tls_model("initial-exec")));
@@ -76,6 +77,8 @@ void thread_start(struct lh_thread *t)
 	rec.create_stack = t->create_stack;
 	tw_record(t, LH_REC_THREAD, &rec, sizeof(rec), "", 1);
 	atomic_fetch_add_explicit(&lh_nthreads, 1, memory_order_relaxed);
+	if (atomic_load_explicit(&lh_guard_on, memory_order_relaxed))
+		guard_thread_start(t);    /* observation ring; pku: deny the keys */
 }
 
 struct lh_thread *thread_self_slow(void)
@@ -117,6 +120,8 @@ void thread_finish(struct lh_thread *t)
 
 	if (!t || atomic_load(&t->exited))
 		return;
+	if (atomic_load(&lh_guard_on))
+		guard_epoch_end(t);       /* its last observations */
 	lh_in_shim = 1;
 	if (t->nheld > 0) {
 		lh_finding_part *parts = arena_alloc((size_t)t->nheld * sizeof(*parts));

@@ -1,0 +1,591 @@
+/*
+ * guard_sensor.c - how guarded memory is watched: the fault handlers, the two
+ * backends, and the interposed signal functions that keep our handlers in
+ * place.
+ *
+ * mprotect backend (any x86-64 CPU).  Guarded pages are PROT_NONE.  A fault
+ * in one is observed (guard_observe), the page is opened (read-only on a
+ * read fault, so a later write of the same instruction stream still traps),
+ * the trap flag is set in the signal frame and the handler returns: the
+ * instruction runs once, SIGTRAP follows, and the page is closed again.  A
+ * per-region count of open steppers keeps one thread from closing a page
+ * another is stepping through; a thread that re-faults (its page was closed
+ * early) just repeats the dance.  While a page is open every thread can use
+ * it unobserved: accesses can be missed (said once on stderr).
+ *
+ * pku backend (CPU with protection keys; option pku=1).  Guarded pages get a
+ * key that is denied in every thread's PKRU.  A fault (SEGV_PKUERR) is
+ * observed and the key opened in the signal frame's XSAVE image (read-only
+ * first), and stays open until the thread's next lock operation, where
+ * sensor_epoch_close() denies it again.  Keys: up to 15, shared by regions
+ * with the same declared lock, the rest rotated.  UNTESTED here (this
+ * machine has no pku): kept small.
+ *
+ * Handlers.  Installed when the first region is armed (SA_SIGINFO, and
+ * SA_NODEFER so that the program's own SIGSEGV handler, called from ours,
+ * can itself touch guarded memory; no SA_ONSTACK: alternate stacks are
+ * usually too small for the signal frame).  sigaction() and signal() are
+ * interposed: a program installing a SIGSEGV (or SIGTRAP, mprotect backend)
+ * handler has it recorded, and is handed back its previous one; faults that
+ * are not ours go to it with the same arguments, or, when it has none, to
+ * the default action after the trace is flushed.  sigprocmask() and
+ * pthread_sigmask() never block those signals while the sensor is on: a
+ * synchronous fault with its signal blocked kills the process.
+ *
+ * Everything the handlers do is async-signal-safe: lock-free table lookups,
+ * atomics, mprotect, the per-thread ring; errno is saved and restored.
+ */
+#include <cpuid.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "guard.h"
+
+#define TF_BIT 0x100ull           /* EFLAGS.TF: single step               */
+#define PF_WRITE 2ull             /* page fault error code: write access  */
+#define STEP_MAX 4
+
+int lh_guard_pku;
+static _Atomic int sensor_ready, sensor_installed;
+static lh_spin sensor_lock;
+static uintptr_t pg_size = 4096;
+
+/* ---- real signal functions ---------------------------------------------------- */
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
+typedef void (*sighandler_fn)(int);
+typedef sighandler_fn (*signal_fn)(int, sighandler_fn);
+static sigaction_fn real_sigaction_p;
+static sigmask_fn real_sigprocmask_p, real_pthread_sigmask_p;
+static signal_fn real_signal_p;
+
+static void sensor_resolve(void)
+{
+	int saved = lh_in_shim;
+
+	lh_in_shim = 1;
+	if (!real_sigaction_p)
+		*(void **)&real_sigaction_p = dlsym(RTLD_NEXT, "sigaction");
+	if (!real_sigprocmask_p)
+		*(void **)&real_sigprocmask_p = dlsym(RTLD_NEXT, "sigprocmask");
+	if (!real_pthread_sigmask_p)
+		*(void **)&real_pthread_sigmask_p = dlsym(RTLD_NEXT, "pthread_sigmask");
+	if (!real_signal_p)
+		*(void **)&real_signal_p = dlsym(RTLD_NEXT, "signal");
+	lh_in_shim = saved;
+}
+
+/* ---- the program's handlers for the signals we own ------------------------------- */
+/* Double-buffered so that a handler reading one never sees it half written. */
+struct prog_act {
+	struct sigaction sa[2];
+	_Atomic int cur;
+};
+static struct prog_act prog[2];   /* [0] SIGSEGV, [1] SIGTRAP */
+static lh_spin prog_lock;
+
+static int sig_slot(int sig)
+{
+	if (sig == SIGSEGV)
+		return 0;
+	if (sig == SIGTRAP && !lh_guard_pku)
+		return 1;
+	return -1;
+}
+
+static void prog_get(int slot, struct sigaction *out)
+{
+	*out = prog[slot].sa[atomic_load(&prog[slot].cur)];
+}
+
+static void prog_set(int slot, const struct sigaction *in)
+{
+	int nx;
+
+	spin_lock(&prog_lock);
+	nx = 1 - atomic_load(&prog[slot].cur);
+	prog[slot].sa[nx] = *in;
+	atomic_store(&prog[slot].cur, nx);
+	spin_unlock(&prog_lock);
+}
+
+static long sys_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	return syscall(SYS_rt_sigprocmask, how, set, old, (size_t)(_NSIG / 8));
+}
+
+/* A signal that is not ours: the program's handler, or the default action. */
+static void sensor_chain(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction pa, dfl;
+	sigset_t m, old;
+	int slot = sig == SIGSEGV ? 0 : 1;
+
+	prog_get(slot, &pa);
+	if (!(pa.sa_flags & SA_SIGINFO) && (pa.sa_handler == SIG_DFL || pa.sa_handler == SIG_IGN)) {
+		if (pa.sa_handler == SIG_IGN && si->si_code <= 0)
+			return;                   /* an ignored kill(): ignored */
+		lh_in_shim = 1;
+		tw_flush_all(1);
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		real_sigaction_p(sig, &dfl, NULL);
+		/* a fault repeats when we return; anything else is raised again */
+		if (sig != SIGSEGV || si->si_code <= 0)
+			raise(sig);
+		return;
+	}
+	if (pa.sa_flags & SA_RESETHAND) {
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		prog_set(slot, &dfl);
+	}
+	m = pa.sa_mask;
+	sigdelset(&m, SIGSEGV);
+	sigdelset(&m, SIGTRAP);
+	sys_sigmask(SIG_BLOCK, &m, &old);
+	if (pa.sa_flags & SA_SIGINFO)
+		pa.sa_sigaction(sig, si, uc);
+	else
+		pa.sa_handler(sig);
+	sys_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* ---- pku backend ----------------------------------------------------------------- */
+#define PK_KEYS 15
+static int pk_key[PK_KEYS];
+static uint64_t pk_lock_of[PK_KEYS];   /* declared lock sharing the key, 0 none */
+static int pk_n, pk_rot;
+static _Atomic uint32_t pk_deny;       /* PKRU bits of every guard key         */
+static uint32_t pk_xoff;               /* PKRU offset in the XSAVE image       */
+static __thread uint32_t pk_io_saved __attribute__((tls_model("initial-exec")));
+
+static inline uint32_t pk_read(void)
+{
+	uint32_t eax, edx;
+
+	__asm__ __volatile__(".byte 0x0f,0x01,0xee" : "=a"(eax), "=d"(edx) : "c"(0));
+	(void)edx;
+	return eax;
+}
+
+static inline void pk_write(uint32_t v)
+{
+	__asm__ __volatile__(".byte 0x0f,0x01,0xef" : : "a"(v), "c"(0), "d"(0) : "memory");
+}
+
+static int pk_probe(void)
+{
+	unsigned a, b, c, d;
+	long k;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(c & (1u << 3)) || !(c & (1u << 4)))
+		return 0;             /* PKU, OSPKE */
+	if (!__get_cpuid_count(0xd, 9, &a, &b, &c, &d) || b == 0)
+		return 0;
+	pk_xoff = b;
+	k = syscall(SYS_pkey_alloc, 0, 0);   /* the kernel must agree too */
+	if (k <= 0)
+		return 0;
+	syscall(SYS_pkey_free, k);
+	return 1;
+}
+
+/* A key for r (under the table lock): the one of its declared lock, else a
+ * new one, else the next in rotation (regions on one key hide each other's
+ * accesses within an epoch). */
+static int pk_key_for(const struct lh_region *r)
+{
+	long k;
+	int i;
+
+	for (i = 0; r->lock_id && i < pk_n; i++)
+		if (pk_lock_of[i] == r->lock_id)
+			return pk_key[i];
+	if (pk_n < PK_KEYS) {
+		k = syscall(SYS_pkey_alloc, 0, 0);
+		if (k > 0) {
+			pk_lock_of[pk_n] = r->lock_id;
+			pk_key[pk_n++] = (int)k;
+			return (int)k;
+		}
+	}
+	if (pk_n == 0)
+		return -1;
+	return pk_key[pk_rot++ % pk_n];
+}
+
+static int pk_arm(struct lh_region *r)
+{
+	struct lh_thread *o;
+	int key = pk_key_for(r);
+
+	if (key < 0)
+		return -ENOSPC;
+	if (syscall(SYS_pkey_mprotect, r->pg_lo, r->pg_hi - r->pg_lo, PROT_READ | PROT_WRITE, key) != 0)
+		return -errno;
+	r->pkey = key;
+	atomic_fetch_or(&pk_deny, 3u << (2 * key));
+	pk_write(pk_read() | atomic_load(&pk_deny));
+	for (o = thread_first(); o; o = o->next)   /* the others deny at their next lock op */
+		atomic_store(&o->guard_pending, 1);
+	return 0;
+}
+
+/* Open key in the interrupted context (read-only unless `write`). */
+static void pk_open_in_frame(ucontext_t *uc, int key, int write)
+{
+	char *x = (char *)uc->uc_mcontext.fpregs;
+	uint64_t *bv;
+	uint32_t *pkru;
+
+	/* the software-reserved bytes of the FXSAVE area (464) say XSAVE */
+	if (!x || *(const uint32_t *)(const void *)(x + 464) != FP_XSTATE_MAGIC1)
+		return;
+	bv = (uint64_t *)(void *)(x + 512);
+	pkru = (uint32_t *)(void *)(x + pk_xoff);
+	if (!(*bv & (1ull << 9))) {
+		*pkru = atomic_load(&pk_deny);
+		*bv |= 1ull << 9;
+	}
+	*pkru &= ~((write ? 3u : 1u) << (2 * key));
+}
+
+/* ---- mprotect backend: single steps ------------------------------------------------ */
+struct step_state {
+	int active, n;
+	uintptr_t page[STEP_MAX];
+	struct lh_region *r[STEP_MAX];
+};
+static __thread struct step_state step __attribute__((tls_model("initial-exec")));
+
+void sensor_protect_range(uintptr_t lo, uintptr_t hi)
+{
+	if (lh_guard_pku)
+		return;
+	mprotect((void *)lo, hi - lo, PROT_NONE);
+}
+
+static void step_open(struct lh_region *r, uintptr_t page, int write)
+{
+	int i, first = 0;
+
+	for (i = 0; i < step.n && step.page[i] != page; i++)
+		;
+	if (i == step.n) {
+		if (step.n == STEP_MAX) {
+			mprotect((void *)page, pg_size, PROT_READ | PROT_WRITE);
+			return;   /* one instruction touching that many pages: left open */
+		}
+		step.page[i] = page;
+		step.r[i] = r;
+		step.n++;
+		first = atomic_fetch_add(&r->open, 1) == 0;
+	}
+	mprotect((void *)page, pg_size, write || !first ? PROT_READ | PROT_WRITE : PROT_READ);
+	step.active = 1;
+}
+
+static void step_close(void)
+{
+	int i;
+
+	for (i = 0; i < step.n; i++) {
+		struct lh_region *r = step.r[i];
+
+		if (atomic_fetch_sub(&r->open, 1) == 1 && atomic_load(&r->armed))
+			sensor_protect_range(r->pg_lo, r->pg_hi);
+	}
+	step.n = 0;
+	step.active = 0;
+}
+
+/* ---- the handlers ------------------------------------------------------------------ */
+
+/* A fault on a page of r (armed). */
+static void sensor_fault(struct lh_region *r, uintptr_t a, ucontext_t *uc, const siginfo_t *si)
+{
+	struct lh_thread *t = lh_self;
+	int write = (uc->uc_mcontext.gregs[REG_ERR] & PF_WRITE) != 0;
+	uint32_t n;
+
+	if (lh_in_shim) {
+		/* the shim itself (a real lock call on a lock inside the region) */
+		guard_disarm_async(r, GUARD_WHY_LOCK);
+	} else {
+		n = atomic_fetch_add(&r->traps, 1) + 1;
+		if (lh_opt.guard_budget > 0 && n > (uint32_t)lh_opt.guard_budget)
+			guard_disarm_async(r, GUARD_WHY_BUDGET);
+		else {
+			lh_in_shim = 1;  /* libunwind may lock: pass through, no epoch end */
+			guard_observe(r, a, write, 0, uc);
+			lh_in_shim = 0;
+		}
+	}
+	if (t && atomic_load(&lh_guard_disarm_todo))
+		atomic_store(&t->guard_pending, 1);
+	if (lh_guard_pku) {
+		if (!atomic_load(&r->armed))
+			write = 1;
+		pk_open_in_frame(uc, si->si_pkey, write);
+		return;
+	}
+	if (!atomic_load(&r->armed) && !(r = guard_find(a)))
+		return;                    /* disarmed: the page is open again */
+	step_open(r, a & ~(pg_size - 1), write);
+	uc->uc_mcontext.gregs[REG_EFL] |= (greg_t)TF_BIT;
+}
+
+static void sensor_segv(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	uintptr_t a = (uintptr_t)si->si_addr;
+	struct lh_region *r;
+	int saved = errno;
+	int ours = lh_guard_pku ? si->si_code == SEGV_PKUERR : si->si_code == SEGV_ACCERR;
+
+	if (ours && (r = guard_find(a)) != NULL) {
+		sensor_fault(r, a, uc, si);
+		errno = saved;
+		return;
+	}
+	if (ours && !lh_guard_pku && guard_find_any(a)) {
+		/* a page of a region disarmed or removed while this access was
+		 * on its way (or closed by another stepper): open it, try again */
+		if (!guard_page_armed(a & ~(pg_size - 1)))
+			mprotect((void *)(a & ~(pg_size - 1)), pg_size, PROT_READ | PROT_WRITE);
+		errno = saved;
+		return;
+	}
+	sensor_chain(sig, si, uc);
+	errno = saved;
+}
+
+static void sensor_trap(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	int saved = errno;
+
+	if (step.active) {
+		step_close();
+		uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TF_BIT;
+		errno = saved;
+		return;
+	}
+	sensor_chain(sig, si, uc);
+	errno = saved;
+}
+
+static void sensor_install(void)
+{
+	struct sigaction sa, old;
+
+	if (atomic_load(&sensor_installed))
+		return;
+	spin_lock(&sensor_lock);
+	if (!atomic_load(&sensor_installed)) {
+		memset(&sa, 0, sizeof(sa));
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART;
+		real_sigaction_p(SIGSEGV, NULL, &old);
+		prog_set(0, &old);
+		sa.sa_sigaction = sensor_segv;
+		real_sigaction_p(SIGSEGV, &sa, NULL);
+		if (!lh_guard_pku) {
+			real_sigaction_p(SIGTRAP, NULL, &old);
+			prog_set(1, &old);
+			sa.sa_sigaction = sensor_trap;
+			real_sigaction_p(SIGTRAP, &sa, NULL);
+			lh_say("no memory protection keys (pku) here", lh_opt.pku ? "" : " (pku=0)",
+					": guarded memory is watched with mprotect and single-stepping,"
+					" slower, and accesses by other threads during a step can be missed", LH_END);
+		}
+		atomic_store(&sensor_installed, 1);
+	}
+	spin_unlock(&sensor_lock);
+}
+
+/* ---- the backend interface (guard.h) ------------------------------------------------ */
+
+int sensor_init(void)
+{
+	if (atomic_load(&sensor_ready))
+		return 0;
+	sensor_resolve();
+	if (!real_sigaction_p)
+		return -ENOSYS;
+	spin_lock(&sensor_lock);
+	if (!atomic_load(&sensor_ready)) {
+		pg_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+		lh_guard_pku = lh_opt.pku && pk_probe();
+		atomic_store(&sensor_ready, 1);
+	}
+	spin_unlock(&sensor_lock);
+	return 0;
+}
+
+int guard_init(void)
+{
+	sensor_resolve();
+	if ((lh_opt.guard && *lh_opt.guard) || lh_opt.heap_sample > 0)
+		return sensor_init();
+	return 0;
+}
+
+int sensor_arm(struct lh_region *r)
+{
+	sensor_install();
+	if (lh_guard_pku)
+		return pk_arm(r);
+	if (mprotect((void *)r->pg_lo, r->pg_hi - r->pg_lo, PROT_NONE) != 0)
+		return -errno;
+	return 0;
+}
+
+void sensor_disarm(struct lh_region *r)
+{
+	uintptr_t p;
+
+	for (p = r->pg_lo; p < r->pg_hi; p += pg_size) {
+		if (guard_page_armed(p))
+			continue;         /* still needed by another region */
+		if (lh_guard_pku)
+			syscall(SYS_pkey_mprotect, p, pg_size, PROT_READ | PROT_WRITE, 0);
+		else
+			mprotect((void *)p, pg_size, PROT_READ | PROT_WRITE);
+	}
+}
+
+void sensor_epoch_close(struct lh_thread *t)
+{
+	uint32_t deny;
+
+	(void)t;
+	if (!lh_guard_pku || !(deny = atomic_load(&pk_deny)))
+		return;
+	pk_write(pk_read() | deny);
+}
+
+void sensor_thread_start(struct lh_thread *t)
+{
+	sensor_epoch_close(t);
+}
+
+/* ---- system calls that hand user memory to the kernel ------------------------------- */
+
+void guard_io_open(uintptr_t addr, size_t len, int to_mem)
+{
+	struct lh_region *r, *last = NULL;
+	uintptr_t p, end = addr + len;
+
+	if (lh_guard_pku) {
+		pk_io_saved = pk_read();
+		pk_write(pk_io_saved & ~atomic_load(&pk_deny));
+	}
+	for (p = addr & ~(pg_size - 1); p < end; p += pg_size) {
+		uintptr_t at = p < addr ? addr : p;
+
+		r = guard_find(at);
+		if (!r)
+			continue;
+		if (r != last)
+			guard_observe(r, at, to_mem, 1, NULL);
+		last = r;
+		if (lh_guard_pku)
+			continue;
+		atomic_fetch_add(&r->open, 1);
+		mprotect((void *)p, pg_size, PROT_READ | PROT_WRITE);
+	}
+}
+
+void guard_io_close(uintptr_t addr, size_t len)
+{
+	struct lh_region *r;
+	uintptr_t p, end = addr + len;
+
+	if (lh_guard_pku) {
+		pk_write(pk_io_saved);
+		return;
+	}
+	for (p = addr & ~(pg_size - 1); p < end; p += pg_size) {
+		r = guard_find(p < addr ? addr : p);
+		if (r && atomic_fetch_sub(&r->open, 1) == 1)
+			sensor_protect_range(r->pg_lo, r->pg_hi);
+	}
+}
+
+/* ---- interposed signal functions ------------------------------------------------------- */
+
+static int sensor_owns(int sig)
+{
+	return sig_slot(sig) >= 0 && !lh_in_shim && atomic_load(&sensor_installed);
+}
+
+LH_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	int slot = sig_slot(sig);
+
+	if (!real_sigaction_p)
+		sensor_resolve();
+	if (!sensor_owns(sig))
+		return real_sigaction_p(sig, act, old);
+	if (old)
+		prog_get(slot, old);
+	if (act)
+		prog_set(slot, act);
+	return 0;
+}
+
+LH_EXPORT sighandler_fn signal(int sig, sighandler_fn h)
+{
+	struct sigaction sa, old;
+
+	if (!real_signal_p)
+		sensor_resolve();
+	if (!sensor_owns(sig))
+		return real_signal_p(sig, h);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = h;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, sig);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(sig, &sa, &old) != 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+/* set without the signals the sensor needs delivered */
+static const sigset_t *mask_fix(int how, const sigset_t *set, sigset_t *tmp)
+{
+	if (!set || how == SIG_UNBLOCK || !atomic_load(&sensor_installed))
+		return set;
+	*tmp = *set;
+	sigdelset(tmp, SIGSEGV);
+	if (!lh_guard_pku)
+		sigdelset(tmp, SIGTRAP);
+	return tmp;
+}
+
+LH_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t tmp;
+
+	if (!real_sigprocmask_p)
+		sensor_resolve();
+	return real_sigprocmask_p(how, mask_fix(how, set, &tmp), old);
+}
+
+LH_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t tmp;
+
+	if (!real_pthread_sigmask_p)
+		sensor_resolve();
+	return real_pthread_sigmask_p(how, mask_fix(how, set, &tmp), old);
+}
