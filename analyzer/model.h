@@ -264,6 +264,12 @@ typedef struct lh_race {
 
 /* Frees a race record and everything it owns (NULL is fine). */
 void lh_race_free(lh_race *r);
+/* For writers (malloc'ed, NULL on ENOMEM): the locks held at an access,
+ * "m, rw (read)" or "no lock"; one history step as a line,
+ * "#12 T3 write holding {m}: shared-modified, C = {}" ("C = -" while
+ * exclusive). */
+char *lh_race_held_text(const lh_access *a, lh_lock *const *held);
+char *lh_race_step_text(const lh_race_step *st);
 
 typedef struct lh_finding {
 	lh_kind      kind;

@@ -208,7 +208,7 @@ static int race_locks(lh_process *p, const race_set *s, lh_lock ***out, size_t *
 	*n = 0;
 	if (!s->n)
 		return 0;
-	*out = calloc(s->n, sizeof(**out));
+	*out = calloc(s->n, sizeof(lh_lock *));
 	if (!*out)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n; i++) {
@@ -227,7 +227,7 @@ static int race_held(lh_process *p, const lh_access *a, lh_lock ***out, size_t *
 	*n = a->nlocks;
 	if (!a->nlocks)
 		return 0;
-	*out = calloc(a->nlocks, sizeof(**out));
+	*out = calloc(a->nlocks, sizeof(lh_lock *));
 	if (!*out)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < a->nlocks; i++)
@@ -275,7 +275,7 @@ static char *race_object_key(lh_process *p, const lh_region *g)
 }
 
 /* "m, rw (read)" or "no lock". */
-static char *race_held_text(const lh_access *a, lh_lock *const *held)
+char *lh_race_held_text(const lh_access *a, lh_lock *const *held)
 {
 	char *s;
 
@@ -303,7 +303,7 @@ static char *race_side_text(lh_process *p, const lh_access *a, lh_lock *const *h
 {
 	char fn[1024], who[64];
 	lh_thread *t = lh_thread_find(p, a->tid);
-	char *h = race_held_text(a, held), *s;
+	char *h = lh_race_held_text(a, held), *s;
 
 	ids_function(p, lh_stack_find(p, a->stack), fn, sizeof(fn));
 	if (t && t->name && t->name[0])
@@ -338,7 +338,8 @@ static char *race_summary(lh_process *p, const lh_race *r, const lh_access *a,
 	else
 		s = pass_printf("race on %s: %s, without %s%s, the lock declared to protect it",
 				obj, sa, r->declared ? r->declared->name : "its lock",
-				a->write ? " in write mode" : "");
+				a->write && r->declared && r->declared->kind == LH_LOCK_RWLOCK ?
+				" in write mode" : "");
 out:
 	free(obj);
 	free(sa);
@@ -460,6 +461,41 @@ static int race_report(race_ctx *c, size_t ai, size_t bi)
 	HASH_ADD_STR(c->seen, id, s);
 	rc = race_new(c, id, a, b);
 	return rc;
+}
+
+/* "{m, rw}" or "{}" */
+static char *race_names(lh_lock *const *l, size_t n)
+{
+	char *s = strdup("{");
+
+	for (size_t i = 0; i < n && s; i++) {
+		char *x = pass_printf("%s%s%s", s, i ? ", " : "", l[i]->name);
+
+		free(s);
+		s = x;
+	}
+	if (s) {
+		char *x = pass_printf("%s}", s);
+
+		free(s);
+		s = x;
+	}
+	return s;
+}
+
+char *lh_race_step_text(const lh_race_step *st)
+{
+	char *held = race_names(st->held, st->nheld);
+	char *cand = st->has_cand ? race_names(st->cand, st->ncand) : strdup("-");
+	char *s = NULL;
+
+	if (held && cand)
+		s = pass_printf("#%llu T%u %s holding %s: %s, C = %s",
+				(unsigned long long)st->seq, st->tid, st->write ? "write" : "read ",
+				held, st->state, cand);
+	free(held);
+	free(cand);
+	return s;
 }
 
 /* ---- the engine ------------------------------------------------------------------ */
@@ -670,10 +706,12 @@ static const race_region *race_find_region(const race_region *r, size_t n, uint6
 
 static void race_ctx_free(race_ctx *c)
 {
-	race_seen *s, *tmp;
+	race_seen *s = c->seen, *tmp;
 
-	HASH_ITER(hh, c->seen, s, tmp) {
-		HASH_DEL(c->seen, s);
+	/* HASH_CLEAR frees the table; the items' next links stay valid */
+	HASH_CLEAR(hh, c->seen);
+	for (; s; s = tmp) {
+		tmp = s->hh.next;
 		free(s);
 	}
 	for (size_t i = 0; i < LH_RACE_HISTORY; i++) {

@@ -383,7 +383,23 @@ static void html_events(html_ctx *c, const lh_finding *f)
 			html_thread(c, f, ev->thread);
 			P(" ");
 		}
-		E(ev->what ? ev->what : "event");
+		if (ev->access && f->race) {
+			char *held = lh_race_held_text(ev->access, ev->held);
+
+			P(ev->access->write ? "writes " : "reads ");
+			E(f->race->object);
+			if (ev->access->flags & LH_ACCESS_KERNEL)
+				P(" (through a system call)");
+			P(" holding <span class=\"lockname\">");
+			E(held ? held : "?");
+			P("</span>");
+			free(held);
+		} else if (f->race && ev->what && !strcmp(ev->what, "alloc")) {
+			P("allocated ");
+			E(f->race->object);
+		} else {
+			E(ev->what ? ev->what : "event");
+		}
 		if (ev->lock) {
 			P(" ");
 			html_lock(c, ev->lock);
@@ -392,6 +408,37 @@ static void html_events(html_ctx *c, const lh_finding *f)
 		html_stack(c, ev->stack);
 		P("</details>");
 	}
+}
+
+/* A race: the object, its declared lock, the candidate-set history. */
+static void html_race(html_ctx *c, const lh_finding *f)
+{
+	const lh_race *r = f->race;
+
+	if (!r || !r->region)
+		return;
+	P("<h3>Object</h3><p>");
+	E(r->object);
+	fprintf(c->out, " (%s, %llu bytes at 0x%llx)", r->source,
+		(unsigned long long)r->region->len, (unsigned long long)r->region->addr);
+	if (r->declared) {
+		P(", declared lock ");
+		html_lock(c, r->declared);
+	}
+	P("</p>");
+	if (!r->nsteps)
+		return;
+	fprintf(c->out, "<h3>Candidate set</h3><p class=\"note\">The last %zu access(es), "
+		"oldest first: the locks each one held, the state after it and the set "
+		"C of locks held at every access so far.</p><pre>", r->nsteps);
+	for (size_t i = 0; i < r->nsteps; i++) {
+		char *line = lh_race_step_text(&r->steps[i]);
+
+		E(line ? line : "?");
+		P("\n");
+		free(line);
+	}
+	P("</pre>");
 }
 
 static void html_locks(html_ctx *c, const lh_finding *f)
@@ -503,6 +550,7 @@ static int html_finding(html_ctx *c, const lh_finding *f, size_t nr, const char 
 		html_edges(c, f, e, ne);
 	else
 		html_events(c, f);
+	html_race(c, f);
 	html_locks(c, f);
 	html_threads(c, f);
 	P(pruned ? "</details>" : "</article>");

@@ -140,6 +140,14 @@ static void sarif_event_text(rep_buf *b, const lh_finding *f, const lh_fevent *e
 		rep_buf_puts(b, "holds");
 	else if (strcmp(what, "acquire") == 0)
 		rep_buf_puts(b, "requests");
+	else if (e->access && f->race) {
+		char *held = lh_race_held_text(e->access, e->held);
+
+		rep_buf_printf(b, "%s %s holding %s", e->access->write ? "writes" : "reads",
+			       f->race->object, held ? held : "?");
+		free(held);
+	} else if (f->race && strcmp(what, "alloc") == 0)
+		rep_buf_printf(b, "allocated %s", f->race->object);
 	else
 		rep_buf_puts(b, what);
 	if (e->lock)

@@ -15,6 +15,7 @@
  *   Possible unsafe locking scenario:         (cycle findings)
  *     one column per edge's thread, one row per step, then *** DEADLOCK ***
  *   Events: ...                               (other findings)
+ *   Object, Candidate set: ...                (races)
  *   Threads: each thread and where it was created
  *   Fix: the paragraph from the analyzer
  *   id ID, seen N times
@@ -357,13 +358,59 @@ static void text_events(const text_ctx *c, const lh_finding *f)
 			text_put(out, rep_thread_label(f, e->thread, buf, sizeof(buf)));
 			fputc(' ', out);
 		}
-		text_put(out, e->what ? e->what : "event");
+		if (e->access && f->race) {
+			char *held = lh_race_held_text(e->access, e->held);
+
+			fputs(e->access->write ? "writes " : "reads ", out);
+			text_put(out, f->race->object);
+			if (e->access->flags & LH_ACCESS_KERNEL)
+				fputs(" (through a system call)", out);
+			fputs(" holding ", out);
+			text_put(out, held ? held : "?");
+			free(held);
+		} else if (f->race && e->what && !strcmp(e->what, "alloc")) {
+			fputs("allocated ", out);
+			text_put(out, f->race->object);
+		} else {
+			text_put(out, e->what ? e->what : "event");
+		}
 		if (e->lock) {
 			fputc(' ', out);
 			text_put(out, rep_lock_name(e->lock));
 		}
 		fputs(" at:\n", out);
 		text_stack(out, e->stack);
+	}
+}
+
+/* A race: the object, its declared lock, and the candidate-set history. */
+static void text_race(const text_ctx *c, const lh_finding *f)
+{
+	FILE *out = c->out;
+	const lh_race *r = f->race;
+
+	if (!r || !r->region)
+		return;
+	fprintf(out, "\n%sObject:%s ", text_color(c, C_BOLD), text_color(c, C_RESET));
+	text_put(out, r->object);
+	fprintf(out, " (%s, %" PRIu64 " bytes at 0x%" PRIx64 ")", r->source, r->region->len,
+		r->region->addr);
+	if (r->declared) {
+		fputs(", declared lock ", out);
+		text_put(out, rep_lock_name(r->declared));
+	}
+	fputc('\n', out);
+	if (!r->nsteps)
+		return;
+	fprintf(out, "\n%sCandidate set (last %zu access%s, oldest first):%s\n",
+		text_color(c, C_BOLD), r->nsteps, r->nsteps == 1 ? "" : "es", text_color(c, C_RESET));
+	for (size_t i = 0; i < r->nsteps; i++) {
+		char *line = lh_race_step_text(&r->steps[i]);
+
+		fputs("  ", out);
+		text_put(out, line ? line : "?");
+		fputc('\n', out);
+		free(line);
 	}
 }
 
@@ -429,6 +476,7 @@ static int text_finding(const text_ctx *c, const lh_finding *f, size_t nr)
 		err = text_scenario(c, f, e, ne);
 	} else {
 		text_events(c, f);
+		text_race(c, f);
 	}
 	if (f->detail && f->detail[0]) {
 		fprintf(out, "\n%sDetail:%s\n", text_color(c, C_BOLD), text_color(c, C_RESET));

@@ -745,12 +745,15 @@ int main(void)
 	test_ids();
 	test_reports();
 	test_corrupt();
-	for (int i = 1; i <= ntrace; i++) {
+	for (int i = 1; i <= ntrace && !getenv("LH_RACES_KEEP"); i++) {
 		char path[320];
 
 		snprintf(path, sizeof(path), "%s/lockhound.%d.trace", dir, i);
 		unlink(path);
 	}
-	rmdir(dir);
+	if (getenv("LH_RACES_KEEP"))
+		printf("# traces kept in %s\n", dir);
+	else
+		rmdir(dir);
 	return tap_done();
 }
