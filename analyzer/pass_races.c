@@ -326,8 +326,18 @@ static char *race_summary(lh_process *p, const lh_race *r, const lh_access *a,
 	if (g->name[0])
 		obj = pass_printf("'%s' (%s, %llu bytes at 0x%llx)", r->object, r->source,
 				  (unsigned long long)g->len, (unsigned long long)g->addr);
-	else
-		obj = pass_printf("a %s (at 0x%llx)", r->object, (unsigned long long)g->addr);
+	else {
+		lh_stack *st = lh_stack_find(p, g->alloc_stack);
+		char where[1200];
+
+		if (st)
+			ids_func_where(p, st, where, sizeof(where));
+		obj = pass_printf("a %s of %llu bytes at 0x%llx%s%s",
+				  (g->flags & LH_REGION_HEAP) ? "heap object" : "guarded region",
+				  (unsigned long long)g->len, (unsigned long long)g->addr,
+				  st ? ((g->flags & LH_REGION_HEAP) ? ", allocated at " : ", guarded at ") : "",
+				  st ? where : "");
+	}
 	sa = race_side_text(p, a, r->held[0]);
 	if (b)
 		sb = race_side_text(p, b, r->held[1]);

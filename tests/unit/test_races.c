@@ -606,7 +606,8 @@ static void test_ids(void)
 			       "heap object named by its allocation site: %s", f && f->race ? f->race->object : "");
 			tap_ok(f && f->nevents == 3 && !strcmp(f->events[2].what, "alloc") &&
 			       !strcmp(ev_fn(&f->events[2]), "site_alloc"), "an alloc event with the allocation stack");
-			tap_ok(f && has(f->summary, "race on a heap object of 16 bytes allocated at site_alloc"),
+			tap_ok(f && has(f->summary, "race on a heap object of 16 bytes at 0x") &&
+			       has(f->summary, ", allocated at site_alloc (test_races.c:"),
 			       "heap summary: %s", f ? f->summary : "");
 		}
 		lh_model_free(&m1);
@@ -656,6 +657,44 @@ static void test_reports(void)
 	       has(buf, "site_inc2"), "SARIF: race rendered with both sites");
 	free(buf);
 	lh_model_free(&m);
+}
+
+/* race:PATTERN against the object name, and against the access frames. */
+static void test_suppress(void)
+{
+	const char *rules[2] = { "race:count*\n", "race:site_inc2\n" };
+
+	for (int k = 0; k < 2; k++) {
+		char path[320], tpath[320];
+		lh_analysis_opts o = { 0 };
+		lh_model m;
+		tw w;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/supp%d", dir, k);
+		f = fopen(path, "w");
+		if (!f || fputs(rules[k], f) < 0 || fclose(f) != 0)
+			abort();
+		tw_begin(&w, 130 + (uint64_t)k);
+		tw_region(&w, 1, 0x601100, 8, 0, "counter", LH_REGION_SYMBOL, 0);
+		tw_access(&w, 1, 1, 2, 0, 1, k ? ST_INC2 : ST_INC, 0);
+		tw_access(&w, 2, 1, 3, 0, 1, ST_OTHER, 0);
+		tw_flush(&w);
+		snprintf(tpath, sizeof(tpath), "%s/lockhound.%d.trace", dir, ++ntrace);
+		f = fopen(tpath, "w");
+		if (!f || fwrite(w.buf, 1, w.len, f) != w.len || fclose(f) != 0)
+			abort();
+		free(w.buf);
+		free(w.blk);
+		lh_model_init(&m);
+		lh_read_trace(&m, tpath);
+		o.suppressions = path;
+		tap_ok(lh_analyze(&m, &o) == 0 && nraces(&m) == 1 && race_at(&m, 0)->suppressed,
+		       "%s matches the race's %s", k ? "race:site_inc2" : "race:count*",
+		       k ? "access frame" : "object name");
+		lh_model_free(&m);
+		unlink(path);
+	}
 }
 
 static void test_corrupt(void)
@@ -732,7 +771,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	lh_diag_set_sink(diag_sink, NULL);
-	tap_plan(48);
+	tap_plan(50);
 	test_unlocked();
 	test_common_lock();
 	test_own_locks();
@@ -744,6 +783,7 @@ int main(void)
 	test_dedup();
 	test_ids();
 	test_reports();
+	test_suppress();
 	test_corrupt();
 	for (int i = 1; i <= ntrace && !getenv("LH_RACES_KEEP"); i++) {
 		char path[320];
