@@ -545,11 +545,14 @@ LH_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 LH_EXPORT sighandler_fn signal(int sig, sighandler_fn h)
 {
 	struct sigaction sa, old;
+	sighandler_fn prev;
 
 	if (!real_signal_p)
 		sensor_resolve();
-	if (!sensor_owns(sig))
-		return real_signal_p(sig, h);
+	if (!sensor_owns(sig)) {
+		prev = real_signal_p(sig, h);
+		return prev;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = h;
 	sigemptyset(&sa.sa_mask);
