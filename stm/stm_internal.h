@@ -35,17 +35,17 @@
  * cache line and its version word sits beside its value.
  *
  * The version word `ver` (64 bits):
- *   bits 63..1  the commit timestamp (an even value of the global clock,
+ *   bit 63      LH__LOCKED (stm.h): a committer holds the TVar (tx.c); the
+ *               inline read sees a locked TVar as newer than any snapshot
+ *               and takes the slow path, which waits.
+ *   bits 62..0  the commit timestamp (an even value of the global clock,
  *               see tx.c) of the last transaction that wrote this TVar;
- *               0 for a TVar never written since lh_tvar_new().
- *   bit 0       always 0.  Writers are serialized by the global clock, so a
- *               TVar needs no lock bit of its own: "locked" means "written by
- *               the commit now in progress", i.e. ver == clock + 1 while the
- *               clock is odd.  The bit is reserved for a parallel (TL2-style)
- *               commit, which would need per-TVar locks.
- * `ver` only grows.  A free cell (on the slab's free list) keeps its last
- * version; lh_tvar_new() resets it to 0, which is safe because a cell is
- * reused only after a grace period (alloc.c).
+ *               0 for a TVar never written since lh_tvar_new().  Locking
+ *               sets bit 63 and keeps these bits; a commit that gives up
+ *               clears it and restores them as they were.
+ * `ver` (without the lock bit) only grows.  A free cell (on the slab's free
+ * list) keeps its last version; lh_tvar_new() resets it to 0, which is
+ * safe because a cell is reused only after a grace period (alloc.c).
  */
 /* struct lh_tvar itself is in the internal block at the end of stm.h (the
  * inline fast paths read it). */
@@ -141,7 +141,7 @@ struct lh_tx {
 	size_t sp_wn;                   /* write-log length at the innermost savepoint */
 
 	int depth;                      /* > 0 inside a transaction */
-	int irrevocable;                /* this attempt holds the clock */
+	int irrevocable;                /* this attempt holds the clock (odd) */
 	unsigned streak;                /* consecutive aborts of this transaction */
 	int timing;                     /* measure wasted time */
 	uint64_t attempt_start_ns;
@@ -196,7 +196,7 @@ static inline struct lh_tvar *lh_tx_validate(const struct lh_tx *tx)
 
 /* ---- the global clock (tx.c) ----------------------------------------------- */
 /*
- * The clock has a cache line to itself: every writing commit takes it, and
+ * The clock has a cache line to itself: every writing commit CASes it once, and
  * nothing else (the read-mostly configuration, the waiter counts) may ride
  * along and bounce with it.
  */

@@ -3,72 +3,93 @@
  *
  * Why this is correct
  * -------------------
- * One global 64-bit clock C orders all commits.  C is even when no commit is
- * running.  A writing transaction commits by moving C from an even value t to
- * t+1 with a CAS (so commits are serialized, as in NOrec), stores its redo
- * log into the TVars, stamping each with version t+2, and releases C by
- * storing t+2.  So every TVar's version is the time of the commit that last
- * wrote it, and C never goes backwards.
+ * A TL2-style commit on TVar-embedded version words.  One global 64-bit
+ * clock C counts commits (by 2: bit 0 is the irrevocable flag, below).
+ * Each TVar's version word holds the commit time of its last writer and,
+ * in bit 63 (LH__LOCKED), a lock.  A writing transaction commits by
+ *   1. locking every TVar of its write log (CAS: version -> version|LOCKED,
+ *      the time kept); a TVar locked by another committer makes it release
+ *      all it holds and wait for that lock to go, then start over, so no
+ *      committer waits while holding a lock (no deadlock);
+ *   2. taking its commit time wv = t+2 by a CAS of C from an even t (while
+ *      C is odd an irrevocable transaction runs: release all, wait, redo 1);
+ *   3. validating its read log: every TVar read still has the version read
+ *      (one it locked itself shows that version with the lock bit); skipped
+ *      when t == rv (no commit took a time since the snapshot); on failure,
+ *      unlock (restoring the versions) and abort;
+ *   4. writing back: value, then version wv without the lock bit (release).
+ * Commits of disjoint write sets share no cache line but C's, which they
+ * touch once (one CAS) each.
  *
- * For each TVar, the committer stores the version before the value (the
- * value store is a release), and a reader loads the value (acquire) before
- * the version.  Hence a reader that sees a new value also sees a version at
- * least as new: the pair (value, version) it gets is never "new value, old
- * version".
+ * Reading a TVar: load the version (acquire), the value, then (after an
+ * acquire fence) the version again, and accept the value only if both
+ * versions are equal, unlocked and <= rv.  A committer stores values only
+ * while it holds the TVar's lock, after a release fence that follows its
+ * lock CAS; so a reader that got a value stored by a commit in progress
+ * sees the lock (or a later version) in its second load, and a reader whose
+ * two loads agree on an unlocked version v got exactly the value of the
+ * commit that stamped v (a commit that failed validation stores no value,
+ * and restores the version it found).  A locked TVar is waited for
+ * (bounded spin, then yields): its holder is a committer that does not
+ * wait for anyone while holding locks.
  *
- * A transaction starts with a snapshot rv = C & ~1: every commit with time
- * <= rv has finished (its clock release, or the CAS that follows it in C's
- * release sequence, was read with acquire), and every later commit stamps
- * versions > rv.  A read of TVar x returns value v with version ver:
- *   - if ver <= rv, v is exactly x's value at time rv.  It cannot be older,
- *     because the commit that wrote x last at or before rv happened before
- *     our load of C; it cannot be newer, because a newer value would come
- *     with a version > rv (previous paragraph).  Every value in the read log
- *     is thus a value at time rv: the reads form one consistent snapshot.
- *   - if ver > rv, the snapshot is extended: take t = C & ~1 (waiting,
- *     bounded spin then block, while the only newer commit is the one still
- *     writing), then check that every logged TVar still has its logged
- *     version.  A logged TVar overwritten by any commit <= t would show a
- *     newer version by then (that commit finished before we read t, and
- *     versions only grow); so if all match, every logged value is also the
- *     value at time t, and rv = t is a valid snapshot.  Otherwise the attempt
- *     aborts, before the user code sees the new value.
+ * Snapshots.  A transaction runs at a snapshot rv, an even clock value: a
+ * read returns value v with version ver <= rv.  Every commit with time
+ * <= rv took its time after locking its write set, and we read C (or a
+ * later value in its RMW chain) with acquire, so each TVar that commit
+ * writes shows us its lock or its new version: ver <= rv means v is x's
+ * value at time rv.  Reads thus form one consistent snapshot (commits
+ * still writing back with times <= rv are waited for, not skipped).
+ *   - A read that finds ver > rv extends: t = C & ~1 (read before the
+ *     validation), then check that every logged TVar still has its logged
+ *     version (a logged TVar locked with its logged version is waited for:
+ *     its holder either stamps it anew or restores it).  Any commit with a
+ *     time <= t locked what it writes before taking that time, so a logged
+ *     TVar it overwrote shows a changed or locked version: if all match,
+ *     every logged value is also the value at time t, and rv = t.
+ *     Otherwise the attempt aborts, before the user code sees the new value.
+ *     Only an irrevocable transaction's write-back stamps versions above C
+ *     (t+2 while C is t+1): then the extension waits for C to move.
  * This is opacity: at every moment, everything an attempt has read is the
  * state at one time rv, even in attempts that later abort.
  *
  * A cached snapshot.  Nothing above needs rv to be the clock's value at the
- * start of the attempt: it needs only that every commit <= rv had finished
- * when rv was read, which stays true of any even clock value this thread
- * has read (or released) before.  So an attempt starts from the last value
- * its thread saw (tx->lg.rv survives from one transaction to the next) and
- * does not load the clock at all; reading a TVar written since then simply
- * extends, as above.  Values stay current, not just consistent: a read
- * returns the TVar's latest committed value (a newer one carries a newer
- * version and forces an extension), so a transaction still sees every
- * commit that finished before it began.  A stale rv costs at most one more
- * extension; it saves the clock's cache line a trip to every starting
- * transaction, which is what two writers on two cores pay for most.
+ * start of the attempt: only that rv was read from C (or is the time this
+ * thread's own CAS installed), which stays true of any clock value this
+ * thread has seen.  So an attempt starts from the last value its thread saw
+ * (tx->lg.rv survives from one transaction to the next) and does not load
+ * the clock at all; reading a TVar written since then simply extends, as
+ * above.  Values stay current, not just consistent: a read returns the
+ * TVar's latest committed value (a newer one carries a newer version and
+ * forces an extension), so a transaction still sees every commit that
+ * finished before it began.
  *
  * A read-only transaction commits at its snapshot rv for free.  A writing
- * transaction validates the same way against the clock value t it is about
- * to CAS (nothing to do when t == rv; the first CAS simply guesses t == rv,
- * and a failed CAS returns the real t) and the CAS from t succeeds only if
- * no commit came in between, so its reads are still current at its
- * commit; its writes appear at time t+2 and readers cannot see them in part
- * (a reader that sees one of them has version t+2 > its rv, and extends).
+ * one is serialized at wv: its reads were current at rv, validation (after
+ * its locks and its time) shows no commit touched them up to wv, and its
+ * writes appear at wv (a reader with rv >= wv meets the lock or the new
+ * version; one with rv < wv meets version wv > rv and extends).  The first
+ * clock CAS guesses C == rv (one RMW, no load); if that holds, no commit
+ * took a time in between and validation is skipped.
  *
- * Irrevocable mode takes the clock (t -> t+1) at the start of the attempt and
- * keeps it: no other writer can commit, so nothing it reads can change and it
- * cannot abort; it still uses its redo log, so lh_retry() and lh_or_else()
- * work and nobody sees its writes before it releases the clock.  Readers that
- * started earlier keep running and committing read-only.
+ * Irrevocable mode takes C from an even t to t+1 at the start of the
+ * attempt and keeps it: no commit can take a time, so nothing it reads can
+ * change (commits that took their time before still write back: their
+ * locks are waited for), and it never aborts.  It still uses its redo log
+ * (lh_retry() and lh_or_else() work); at its end it locks and writes back
+ * each TVar with version t+2 (waiting for a lock only on committers that
+ * either hold a time and finish, or see C odd and let go) and releases C
+ * at t+2.  Readers that started earlier keep running and committing
+ * read-only.
  *
  * Blocking retry (retry.c) and grace periods (alloc.c) add one Dekker pair
- * each, argued where they are.
+ * each, argued where they are: both rely only on "a committer stores the
+ * new versions before it looks for waiters" and "a snapshot >= t sees the
+ * commit at t", which hold as above.
  *
  * The clock value, in full:
- *   bit 0        1 while a commit (or an irrevocable transaction) owns it
- *   bits 63..1   number of commits so far (wraps after 2^63: never in practice)
+ *   bit 0        1 while an irrevocable transaction owns it
+ *   bits 63..1   number of commits so far (wraps after 2^62: never in practice)
  */
 #include "stm_internal.h"
 
@@ -88,6 +109,8 @@ _Atomic unsigned lh_g_irrevocable_after = LH_STM_IRREVOCABLE_AFTER_DEFAULT;
 /* Spins on the clock before yielding, yields before blocking on a futex. */
 #define LH_CLOCK_SPINS 256
 #define LH_CLOCK_YIELDS 32
+/* Spins on a locked TVar before yielding. */
+#define LH_LOCK_SPINS 128
 /* Back-off after abort n: a random pause count below 32 << min(n, 10). */
 #define LH_BACKOFF_BASE 32
 #define LH_BACKOFF_MAX_SHIFT 10
@@ -342,9 +365,49 @@ _Noreturn void lh_tx_abort(struct lh_tx *tx, int reason, struct lh_tvar *culprit
 	LH_LONGJMP(tx->top);
 }
 
+/* Wait until tv is not locked; returns its version word.  Only callers holding no lock wait. */
+static uint64_t wait_unlocked(struct lh_tvar *tv)
+{
+	unsigned i;
+
+	for (i = 0;; i++) {
+		uint64_t v = atomic_load_explicit(&tv->ver, memory_order_acquire);
+
+		if (LH_LIKELY(!(v & LH__LOCKED)))
+			return v;
+		if (i < LH_LOCK_SPINS)
+			cpu_relax();
+		else
+			sched_yield();
+	}
+}
+
 /*
- * A read found version > rv: move the snapshot forward to the last finished
- * commit, or abort.  Waits while the only newer commit is still writing.
+ * The first logged TVar whose version changed, or NULL.  A TVar locked with
+ * its logged version is waited for: the commit holding it either stamps a
+ * new version (a change) or gives up and restores it (no change).
+ */
+static struct lh_tvar *validate_wait(const struct lh_tx *tx)
+{
+	const struct lh__rentry *r = tx->lg.r, *end = tx->lg.rp;
+
+	for (; r < end; r++) {
+		uint64_t cur = atomic_load_explicit(&r->tv->ver, memory_order_relaxed);
+
+		if (LH_LIKELY(cur == r->ver))
+			continue;
+		if (cur == (r->ver | LH__LOCKED))
+			cur = wait_unlocked(r->tv);
+		if (cur != r->ver)
+			return r->tv;
+	}
+	return NULL;
+}
+
+/*
+ * A read found version > rv: move the snapshot forward to the clock, or
+ * abort.  The clock is read before the validation (see the essay).  Only an
+ * irrevocable write-back stamps a version above the clock: wait for it.
  */
 static void extend(struct lh_tx *tx)
 {
@@ -353,7 +416,7 @@ static void extend(struct lh_tx *tx)
 
 	while ((now & ~1ull) == tx->lg.rv)
 		now = lh_clock_wait_change(now);
-	bad = lh_tx_validate(tx);
+	bad = validate_wait(tx);
 	if (bad)
 		lh_tx_abort(tx, LH_ABORT_READ, bad);
 	tx->lg.rv = now & ~1ull;
@@ -376,9 +439,16 @@ intptr_t lh__read_slow(lh_tx *tx, lh_tvar *tv)
 			return tx->lg.w[i].val;
 	}
 	for (;;) {
-		intptr_t v = atomic_load_explicit(&tv->val, memory_order_acquire);
-		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_relaxed);
+		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_acquire);
+		intptr_t v = atomic_load_explicit(&tv->val, memory_order_relaxed);
+		uint64_t ver2;
 
+		atomic_thread_fence(memory_order_acquire);
+		ver2 = atomic_load_explicit(&tv->ver, memory_order_relaxed);
+		if (LH_UNLIKELY(ver != ver2 || (ver & LH__LOCKED))) {
+			(void)wait_unlocked(tv);        /* a commit is writing it back */
+			continue;
+		}
 		if (LH_LIKELY(ver <= tx->lg.rv)) {
 			struct lh__rentry *r;
 
@@ -479,67 +549,154 @@ static inline __attribute__((always_inline)) void tx_begin(struct lh_tx *tx)
 		tx->attempt_start_ns = lh_now_ns();
 }
 
+/* Unlock w[0 .. end) keeping the versions: a commit that stamps nothing. */
+static void unlock_writes(struct lh__wentry *w, const struct lh__wentry *end)
+{
+	for (; w < end; w++) {
+		uint64_t v = atomic_load_explicit(&w->tv->ver, memory_order_relaxed);
+
+		atomic_store_explicit(&w->tv->ver, v & ~LH__LOCKED, memory_order_release);
+	}
+}
+
+/*
+ * Lock every TVar of the write log (each appears once).  A TVar locked by
+ * another committer: release all, wait for it, start over; so a committer
+ * never waits while it holds a lock.
+ */
+static void lock_writes(struct lh_tx *tx)
+{
+	struct lh__wentry *w, *end = tx->lg.wp;
+
+again:
+	for (w = tx->lg.w; w < end; w++) {
+		_Atomic uint64_t *p = &w->tv->ver;
+		uint64_t v = atomic_load_explicit(p, memory_order_relaxed);
+
+		if (LH_UNLIKELY((v & LH__LOCKED) ||
+				!atomic_compare_exchange_strong_explicit(p, &v, v | LH__LOCKED,
+									 memory_order_acquire,
+									 memory_order_relaxed))) {
+			unlock_writes(tx->lg.w, w);
+			(void)wait_unlocked(w->tv);
+			goto again;
+		}
+	}
+}
+
+/*
+ * The first logged TVar whose version changed, with our own locks held: a
+ * TVar we locked shows its version with the lock bit; one locked by
+ * another committer counts as changed (waiting could deadlock).
+ */
+static struct lh_tvar *validate_locked(const struct lh_tx *tx)
+{
+	const struct lh__rentry *r = tx->lg.r, *end = tx->lg.rp;
+
+	for (; r < end; r++) {
+		uint64_t cur = atomic_load_explicit(&r->tv->ver, memory_order_relaxed);
+
+		if (LH_LIKELY(cur == r->ver))
+			continue;
+		if (cur == (r->ver | LH__LOCKED) && (tx->lg.bloom & bloom_bit(r->tv)) &&
+		    wfind(tx, r->tv) >= 0)
+			continue;
+		return r->tv;
+	}
+	return NULL;
+}
+
+/* Lock, take a commit time, validate (or abort); returns the commit time. */
+static uint64_t commit_lock_and_time(struct lh_tx *tx)
+{
+	struct lh_tvar *bad;
+	uint64_t now;
+
+	for (;;) {
+		lock_writes(tx);
+		/* First guess: the clock is still at our snapshot (one RMW, no load). */
+		now = tx->lg.rv;
+		if (LH_LIKELY(atomic_compare_exchange_strong(&lh_g_clock, &now, now + 2)))
+			return now + 2;         /* no commit since rv: nothing to validate */
+		while (!(now & 1) && !atomic_compare_exchange_weak(&lh_g_clock, &now, now + 2))
+			;
+		if (!(now & 1))
+			break;
+		/* An irrevocable transaction owns the clock: let it have our TVars. */
+		unlock_writes(tx->lg.w, tx->lg.wp);
+		(void)lh_clock_wait_change(now);
+	}
+	bad = validate_locked(tx);
+	if (bad) {
+		unlock_writes(tx->lg.w, tx->lg.wp);
+		lh_tx_abort(tx, LH_ABORT_COMMIT, bad);
+	}
+	return now + 2;
+}
+
 /* Commit; aborts (longjmp) when validation fails.  Returns the commit time. */
 static uint64_t tx_commit(struct lh_tx *tx)
 {
-	struct lh__wentry *w, *end;
+	struct lh__wentry *w, *end = tx->lg.wp;
+	uint32_t site = tx->site_id;
 	uint64_t wv;
 
-	if (tx->lg.wp == tx->lg.w) {
+	if (end == tx->lg.w) {
 		if (tx->irrevocable) {
 			tx->irrevocable = 0;
 			clock_release(tx->lg.rv + 2);
 		}
 		return tx->lg.rv;
 	}
-	if (!tx->irrevocable) {
-		/* First guess: the clock is still at our snapshot (one RMW, no load). */
-		uint64_t now = tx->lg.rv;
-
-		while (!atomic_compare_exchange_weak(&lh_g_clock, &now, now + 1)) {
-			while (now & 1)         /* never CAS from an odd value */
-				now = lh_clock_wait_change(now);
-			if (now != tx->lg.rv) {
-				struct lh_tvar *bad = lh_tx_validate(tx);
-
-				if (bad)
-					lh_tx_abort(tx, LH_ABORT_COMMIT, bad);
-				tx->lg.rv = now;
-			}
-		}
-	}
-	tx->irrevocable = 0;
-	wv = tx->lg.rv + 2;
-	{
-		uint32_t site = tx->site_id;
-
-		end = tx->lg.wp;
+	if (LH_LIKELY(!tx->irrevocable)) {
+		wv = commit_lock_and_time(tx);
+		/* Pairs with a reader's acquire fence: our locks before our values. */
+		atomic_thread_fence(memory_order_release);
 		for (w = tx->lg.w; w < end; w++) {
 			struct lh_tvar *tv = w->tv;
-			intptr_t val = w->val;
 
-			atomic_store_explicit(&tv->ver, wv, memory_order_relaxed);
 			atomic_store_explicit(&tv->writer_site, site, memory_order_relaxed);
-			atomic_store_explicit(&tv->val, val, memory_order_release);
+			atomic_store_explicit(&tv->val, w->val, memory_order_relaxed);
+			atomic_store_explicit(&tv->ver, wv, memory_order_release);
 		}
+	} else {
+		/*
+		 * We own the clock at rv + 1: lock (waiting: see the essay) and
+		 * write back each TVar at rv + 2, then release the clock there.
+		 */
+		wv = tx->lg.rv + 2;
+		for (w = tx->lg.w; w < end; w++) {
+			struct lh_tvar *tv = w->tv;
+			uint64_t v;
+
+			do
+				v = wait_unlocked(tv);
+			while (!atomic_compare_exchange_weak_explicit(&tv->ver, &v, v | LH__LOCKED,
+								     memory_order_acquire,
+								     memory_order_relaxed));
+			atomic_thread_fence(memory_order_release);
+			atomic_store_explicit(&tv->writer_site, site, memory_order_relaxed);
+			atomic_store_explicit(&tv->val, w->val, memory_order_relaxed);
+			atomic_store_explicit(&tv->ver, wv, memory_order_release);
+		}
+		tx->irrevocable = 0;
+		clock_release(wv);
 	}
 	/*
-	 * Release.  Then, once any thread has ever slept, the fence that pairs
-	 * with a sleeper's fence (retry.c): either we see its waiter node, or
-	 * it sees our versions.  Before that, the membarrier a first sleeper
-	 * runs does the job of our fence (retry.c); the signal fence keeps the
-	 * compiler from moving the flag's load above the stores.
+	 * Then, once any thread has ever slept, the fence that pairs with a
+	 * sleeper's fence (retry.c): either we see its waiter node, or it sees
+	 * our versions.  Before that, the membarrier a first sleeper runs does
+	 * the job of our fence (retry.c); the signal fence keeps the compiler
+	 * from moving the flag's load above the stores.
 	 */
-	atomic_store_explicit(&lh_g_clock, wv, memory_order_release);
 	atomic_signal_fence(memory_order_seq_cst);
 	if (LH_UNLIKELY(atomic_load_explicit(&lh_g_blocking, memory_order_relaxed) != 0)) {
 		atomic_thread_fence(memory_order_seq_cst);
 		for (w = tx->lg.w; w < end; w++)
 			if (atomic_load_explicit(&w->tv->waiters, memory_order_relaxed) != NULL)
 				lh_retry_wake_tvar(w->tv);
-		lh_clock_wake_waiters();
 	}
-	tx->lg.rv = wv;         /* the clock we released: the next snapshot */
+	tx->lg.rv = wv;         /* a clock value this thread installed: the next snapshot */
 	return wv;
 }
 

@@ -19,7 +19,7 @@ if $CC -Werror -Wno-tsan -fsanitize=thread "$tmp/probe.c" -o "$tmp/probe" 2>/dev
 	extra=-Wno-tsan
 fi
 
-progs="bank retry orelse stats alloc basic array"
+progs="bank retry orelse stats alloc basic array commit"
 set -- $progs
 echo "1..$#"
 n=0 fail=0

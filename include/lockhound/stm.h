@@ -396,7 +396,7 @@ void lh_stm_reclaim(void);
 struct lh_wnode;
 
 struct lh_tvar {
-	_Atomic uint64_t ver;                   /* version word (tx.c) */
+	_Atomic uint64_t ver;                   /* version word: bit 63 lock, commit time (tx.c) */
 	_Atomic intptr_t val;                   /* the committed value */
 	struct lh_wnode *_Atomic waiters;       /* parked retriers (retry.c) */
 	_Atomic uint32_t writer_site;           /* site of the last writer (statistics) */
@@ -426,6 +426,8 @@ intptr_t lh__read_slow(lh_tx *tx, lh_tvar *tv);
 void lh__write_slow(lh_tx *tx, lh_tvar *tv, intptr_t value);
 
 #define LH__BLOOM_BIT(tv) (1ull << (((uintptr_t)(tv) >> 5) & 63))
+/* The lock bit of a version word: a locked TVar compares above every snapshot. */
+#define LH__LOCKED (1ull << 63)
 
 inline intptr_t lh_read(lh_tx *tx, lh_tvar *tv)
 {
@@ -433,10 +435,14 @@ inline intptr_t lh_read(lh_tx *tx, lh_tvar *tv)
 	struct lh__rentry *r = l->rp;
 
 	if (__builtin_expect(!(l->bloom & LH__BLOOM_BIT(tv)) && r < l->rend, 1)) {
-		intptr_t v = atomic_load_explicit(&tv->val, memory_order_acquire);
-		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_relaxed);
+		/* version, value, version again: a pair from one commit (tx.c) */
+		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_acquire);
+		intptr_t v = atomic_load_explicit(&tv->val, memory_order_relaxed);
+		uint64_t ver2;
 
-		if (__builtin_expect(ver <= l->rv, 1)) {
+		atomic_thread_fence(memory_order_acquire);
+		ver2 = atomic_load_explicit(&tv->ver, memory_order_relaxed);
+		if (__builtin_expect(ver <= l->rv && ver == ver2, 1)) {
 			r->tv = tv;
 			r->ver = ver;
 			l->rp = r + 1;
