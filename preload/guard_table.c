@@ -316,7 +316,7 @@ int guard_remove(struct lh_thread *t, uintptr_t addr)
 	spin_lock(&gt_lock);
 	a = atomic_load(&gt_cur);
 	for (i = 0; a && i < (long)a->n; i++)
-		if (a->s[i].r->addr == addr && !atomic_load(&a->s[i].r->ended)) {
+		if (a->s[i].r->addr == addr) {   /* a disarmed one (ended) too */
 			r = a->s[i].r;
 			break;
 		}
