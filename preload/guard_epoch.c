@@ -101,7 +101,8 @@ static uint16_t obs_stack(uintptr_t *pcs, void *uc)
 	do {
 		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
 			break;
-		pcs[n++] = (uintptr_t)ip;
+		if (!stack_in_shim((uintptr_t)ip))   /* the thread trampoline */
+			pcs[n++] = (uintptr_t)ip;
 	} while (n < max && unw_step(&c) > 0);
 	return (uint16_t)n;
 }

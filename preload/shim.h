@@ -273,6 +273,7 @@ static inline struct lh_lock *lock_lookup(struct lh_thread *t, void *addr, uint3
 /* ---- stacks ----------------------------------------------------------------- */
 #define LH_MAX_DEPTH 256
 int stack_capture(uintptr_t *pcs, int max);      /* program frames only */
+int stack_in_shim(uintptr_t pc);                 /* pc lies in liblockhound.so */
 uint64_t stack_id(const uintptr_t *pcs, int n);
 uint64_t stack_here(int max);                  /* capture + depot + STACK record */
 uint64_t stack_intern(const uintptr_t *pcs, int n); /* depot + STACK record */

@@ -99,6 +99,11 @@ int stack_capture(uintptr_t *pcs, int max)
 	return n;
 }
 
+int stack_in_shim(uintptr_t pc)
+{
+	return pc >= self_lo && pc < self_hi;
+}
+
 uint64_t stack_id(const uintptr_t *pcs, int n)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
