@@ -44,10 +44,16 @@ _Static_assert(LH_LIMBO_BATCH > 1, "frees are batched");
 static struct lh_limbo *g_orphans;
 static size_t g_orphans_n, g_orphans_cap;
 
-/* A time no snapshot in use can reach: after the commit now running, if any. */
+/*
+ * A time no snapshot in use can reach.  Snapshots are clock values, except
+ * an irrevocable transaction's, which is one tick above the odd clock it
+ * owns (tx.c).
+ */
 static uint64_t next_commit_time(void)
 {
-	return (atomic_load(&lh_g_clock) | 1) + 1;
+	uint64_t c = atomic_load(&lh_g_clock);
+
+	return (c & 1) ? c + 3 : c + 2;
 }
 
 void lh_mem_push(struct lh_tx *tx, enum lh_mem_kind kind, void *ptr, void (*fn)(void *))

@@ -38,11 +38,13 @@
  *   bit 63      LH__LOCKED (stm.h): a committer holds the TVar (tx.c); the
  *               inline read sees a locked TVar as newer than any snapshot
  *               and takes the slow path, which waits.
- *   bits 62..0  the commit timestamp (an even value of the global clock,
- *               see tx.c) of the last transaction that wrote this TVar;
- *               0 for a TVar never written since lh_tvar_new().  Locking
- *               sets bit 63 and keeps these bits; a commit that gives up
- *               clears it and restores them as they were.
+ *   bits 62..0  unlocked: the commit timestamp (an even value of the
+ *               global clock, see tx.c) of the last transaction that wrote
+ *               this TVar; 0 for a TVar never written since lh_tvar_new().
+ *               Locked: the address of the committer's write-log entry
+ *               for it (so a committer knows its own locks at once); the
+ *               version it replaced is in that committer's tx->wsave, and
+ *               a commit that gives up restores it from there.
  * `ver` (without the lock bit) only grows.  A free cell (on the slab's free
  * list) keeps its last version; lh_tvar_new() resets it to 0, which is
  * safe because a cell is reused only after a grace period (alloc.c).
@@ -132,6 +134,7 @@ struct lh_tx {
 	 */
 	struct lh__txlog lg;
 	size_t wcap;
+	uint64_t *wsave;                /* commit: the version each write-log TVar had when locked (wcap) */
 	uint32_t *widx;                 /* hash of write-log indexes + 1; NULL below LH_WHASH_MIN */
 	size_t widx_cap;
 	struct lh_undo *u;              /* or_else undo log */
@@ -196,9 +199,9 @@ static inline struct lh_tvar *lh_tx_validate(const struct lh_tx *tx)
 
 /* ---- the global clock (tx.c) ----------------------------------------------- */
 /*
- * The clock has a cache line to itself: every writing commit CASes it once, and
- * nothing else (the read-mostly configuration, the waiter counts) may ride
- * along and bounce with it.
+ * The clock has a cache line to itself: every writing commit reads it and
+ * extensions write it, and nothing else (the read-mostly configuration, the
+ * waiter counts) may ride along and bounce with it.
  */
 struct lh_clock_line {
 	_Alignas(64) _Atomic uint64_t v;
@@ -301,6 +304,7 @@ static inline struct lh_thread *lh_thread_self(void)
 }
 extern pthread_mutex_t lh_g_threads_lock LH_HIDDEN;
 extern struct lh_thread *lh_g_threads LH_HIDDEN;
+extern _Atomic int lh_g_nthreads LH_HIDDEN;    /* descriptors in the registry (a hint) */
 extern int lh_g_fence_on_begin LH_HIDDEN;
 
 /* ---- memory and hooks (alloc.c) -------------------------------------------- */

@@ -3,84 +3,95 @@
  *
  * Why this is correct
  * -------------------
- * A TL2-style commit on TVar-embedded version words.  One global 64-bit
- * clock C counts commits (by 2: bit 0 is the irrevocable flag, below).
- * Each TVar's version word holds the commit time of its last writer and,
- * in bit 63 (LH__LOCKED), a lock.  A writing transaction commits by
- *   1. locking every TVar of its write log (CAS: version -> version|LOCKED,
- *      the time kept); a TVar locked by another committer makes it release
- *      all it holds and wait for that lock to go, then start over, so no
+ * A TL2-style commit on TVar-embedded version words, with a clock that
+ * writers only read (TL2's "GV5").  One global 64-bit clock C; snapshots
+ * and commit times are even values, bit 0 of C says that an irrevocable
+ * transaction owns it (below).  Each TVar's version word holds the commit
+ * time of its last writer or, with bit 63 (LH__LOCKED) set, a lock naming
+ * the committer's write-log entry (stm_internal.h).  All accesses that the
+ * arguments below order are seq_cst (on x86-64 the loads are plain loads
+ * and the RMWs are the locked instructions they would be anyway).
+ *
+ * Commit of a writing transaction:
+ *   1. lock every TVar of its write log (CAS, saving the version in
+ *      tx->wsave); a TVar locked by another committer makes it release all
+ *      it holds and wait for that lock to go, then start over, so no
  *      committer waits while holding a lock (no deadlock);
- *   2. taking its commit time wv = t+2 by a CAS of C from an even t (while
- *      C is odd an irrevocable transaction runs: release all, wait, redo 1);
- *   3. validating its read log: every TVar read still has the version read
- *      (one it locked itself shows that version with the lock bit); skipped
- *      when t == rv (no commit took a time since the snapshot); on failure,
- *      unlock (restoring the versions) and abort;
- *   4. writing back: value, then version wv without the lock bit (release).
- * Commits of disjoint write sets share no cache line but C's, which they
- * touch once (one CAS) each.
+ *   2. read C = t (odd: an irrevocable transaction runs: release all, wait,
+ *      redo 1); the commit time is wv = t + 2, and C is left alone, so
+ *      commits of disjoint write sets share no written cache line;
+ *   3. validate the read log: every TVar read still has the version read
+ *      (one it locked itself names its own entry, whose saved version must
+ *      be the one read); on failure, unlock (restoring the versions) and
+ *      abort;
+ *   4. write back: value, then version wv, unlocked (release).
+ * Several commits may stamp the same wv; they are ordered by their locks.
  *
- * Reading a TVar: load the version (acquire), the value, then (after an
- * acquire fence) the version again, and accept the value only if both
- * versions are equal, unlocked and <= rv.  A committer stores values only
- * while it holds the TVar's lock, after a release fence that follows its
- * lock CAS; so a reader that got a value stored by a commit in progress
- * sees the lock (or a later version) in its second load, and a reader whose
- * two loads agree on an unlocked version v got exactly the value of the
- * commit that stamped v (a commit that failed validation stores no value,
- * and restores the version it found).  A locked TVar is waited for
- * (bounded spin, then yields): its holder is a committer that does not
- * wait for anyone while holding locks.
+ * Reading a TVar: load the version, the value, then (after an acquire
+ * fence) the version again, and accept the value only if both versions
+ * are equal, unlocked and <= rv.  A committer stores values only while it
+ * holds the TVar's lock, after a release fence that follows its lock CAS;
+ * so a reader that got a value stored by a commit in progress sees the
+ * lock (or a later version) in its second load, and a reader whose two
+ * loads agree on an unlocked version v got the value of the commit that
+ * stamped v (a commit that failed validation stores no value and restores
+ * the version it found).  A locked TVar is waited for (bounded spin, then
+ * yields): its holder is a committer that waits for nobody while it
+ * holds locks.
  *
- * Snapshots.  A transaction runs at a snapshot rv, an even clock value: a
- * read returns value v with version ver <= rv.  Every commit with time
- * <= rv took its time after locking its write set, and we read C (or a
- * later value in its RMW chain) with acquire, so each TVar that commit
- * writes shows us its lock or its new version: ver <= rv means v is x's
- * value at time rv.  Reads thus form one consistent snapshot (commits
- * still writing back with times <= rv are waited for, not skipped).
- *   - A read that finds ver > rv extends: t = C & ~1 (read before the
- *     validation), then check that every logged TVar still has its logged
- *     version (a logged TVar locked with its logged version is waited for:
- *     its holder either stamps it anew or restores it).  Any commit with a
- *     time <= t locked what it writes before taking that time, so a logged
- *     TVar it overwrote shows a changed or locked version: if all match,
- *     every logged value is also the value at time t, and rv = t.
- *     Otherwise the attempt aborts, before the user code sees the new value.
- *     Only an irrevocable transaction's write-back stamps versions above C
- *     (t+2 while C is t+1): then the extension waits for C to move.
+ * Snapshots.  A transaction runs at a snapshot rv, an even value read from
+ * C (or installed in C by this thread): a read returns value v with version
+ * ver <= rv.  A commit with time wv <= rv read C = wv - 2 after taking its
+ * locks, and that read came before our access that saw C >= wv (C only
+ * grows), so in the seq_cst order its locks precede our reads: each TVar it
+ * writes shows us its lock or its new version.  Hence ver <= rv means v is
+ * x's value as of every commit with time <= rv, and the reads form one
+ * consistent snapshot (commits with times <= rv still writing back are
+ * waited for, not skipped).
+ *   - A read that finds ver > rv extends: advance C to ver if it is behind
+ *     (a CAS: commits stamp C + 2 without moving C), take t = C (read or
+ *     installed before the validation), then check that every logged TVar
+ *     still has its logged version (a locked one is waited for).  Any
+ *     commit with a time <= t locked what it writes before we saw C = t,
+ *     so a logged TVar it overwrote shows a changed version: if all match,
+ *     every logged value is also the value at t, and rv = t.  Otherwise the
+ *     attempt aborts, before the user code sees the new value.  While C is
+ *     odd the extension waits.
  * This is opacity: at every moment, everything an attempt has read is the
  * state at one time rv, even in attempts that later abort.
  *
  * A cached snapshot.  Nothing above needs rv to be the clock's value at the
- * start of the attempt: only that rv was read from C (or is the time this
- * thread's own CAS installed), which stays true of any clock value this
- * thread has seen.  So an attempt starts from the last value its thread saw
- * (tx->lg.rv survives from one transaction to the next) and does not load
- * the clock at all; reading a TVar written since then simply extends, as
- * above.  Values stay current, not just consistent: a read returns the
- * TVar's latest committed value (a newer one carries a newer version and
- * forces an extension), so a transaction still sees every commit that
- * finished before it began.
+ * start of the attempt: only that rv was read from (or installed in) C,
+ * which stays true of any clock value this thread has seen.  So an attempt
+ * starts from the last value its thread saw (tx->lg.rv survives from one
+ * transaction to the next: after a commit it is the t of step 2, not wv,
+ * which is no clock value yet) and does not load the clock at all; reading
+ * a TVar written since then simply extends, as above.  Values stay
+ * current: a read returns the TVar's latest committed value (a newer one
+ * carries a newer version and forces an extension).
  *
  * A read-only transaction commits at its snapshot rv for free.  A writing
- * one is serialized at wv: its reads were current at rv, validation (after
- * its locks and its time) shows no commit touched them up to wv, and its
- * writes appear at wv (a reader with rv >= wv meets the lock or the new
- * version; one with rv < wv meets version wv > rv and extends).  The first
- * clock CAS guesses C == rv (one RMW, no load); if that holds, no commit
- * took a time in between and validation is skipped.
+ * one is serialized at wv, after the commits with smaller times and after
+ * the commits with time wv whose locks it met: its reads were current at
+ * rv, validation (after its locks) shows no commit touched them since,
+ * and its writes appear at wv (a reader with rv >= wv meets the lock or
+ * the new version; one with rv < wv meets version wv > rv and extends).
+ * Two shortcuts for a thread alone in the process (lh_g_nthreads == 1,
+ * read after the locks): it skips the validation (no other thread can have
+ * committed since its reads, and one that registers later locks and reads
+ * after our locks), and it advances C to wv after the write-back (always
+ * allowed, as in an extension) so that its next transactions do not extend
+ * over its own writes.
  *
  * Irrevocable mode takes C from an even t to t+1 at the start of the
- * attempt and keeps it: no commit can take a time, so nothing it reads can
- * change (commits that took their time before still write back: their
- * locks are waited for), and it never aborts.  It still uses its redo log
- * (lh_retry() and lh_or_else() work); at its end it locks and writes back
- * each TVar with version t+2 (waiting for a lock only on committers that
- * either hold a time and finish, or see C odd and let go) and releases C
- * at t+2.  Readers that started earlier keep running and committing
- * read-only.
+ * attempt and keeps it, with snapshot rv = t+2: commits that read C = t
+ * before stamp t+2 (their locks are waited for), and no commit or
+ * extension can move C while it is odd, so nothing it reads can change and
+ * it never aborts.  It still uses its redo log (lh_retry() and lh_or_else()
+ * work); at its end it locks and writes back each TVar with version t+4
+ * (waiting for a lock only on committers that either hold a time and
+ * finish, or see C odd and let go) and releases C at t+4.  Readers that
+ * started earlier keep running and committing read-only.
  *
  * Blocking retry (retry.c) and grace periods (alloc.c) add one Dekker pair
  * each, argued where they are: both rely only on "a committer stores the
@@ -89,7 +100,8 @@
  *
  * The clock value, in full:
  *   bit 0        1 while an irrevocable transaction owns it
- *   bits 63..1   number of commits so far (wraps after 2^62: never in practice)
+ *   bits 63..1   advanced by extensions, by a thread alone, and by each
+ *                irrevocable transaction (wraps after 2^62: never in practice)
  */
 #include "stm_internal.h"
 
@@ -383,9 +395,9 @@ static uint64_t wait_unlocked(struct lh_tvar *tv)
 }
 
 /*
- * The first logged TVar whose version changed, or NULL.  A TVar locked with
- * its logged version is waited for: the commit holding it either stamps a
- * new version (a change) or gives up and restores it (no change).
+ * The first logged TVar whose version changed, or NULL.  A locked TVar is
+ * waited for: the commit holding it either stamps a new version (a change)
+ * or gives up and restores the old one.
  */
 static struct lh_tvar *validate_wait(const struct lh_tx *tx)
 {
@@ -396,7 +408,7 @@ static struct lh_tvar *validate_wait(const struct lh_tx *tx)
 
 		if (LH_LIKELY(cur == r->ver))
 			continue;
-		if (cur == (r->ver | LH__LOCKED))
+		if (cur & LH__LOCKED)
 			cur = wait_unlocked(r->tv);
 		if (cur != r->ver)
 			return r->tv;
@@ -405,21 +417,32 @@ static struct lh_tvar *validate_wait(const struct lh_tx *tx)
 }
 
 /*
- * A read found version > rv: move the snapshot forward to the clock, or
- * abort.  The clock is read before the validation (see the essay).  Only an
- * irrevocable write-back stamps a version above the clock: wait for it.
+ * A read found version seen > rv: move the snapshot forward to the clock,
+ * first advancing the clock to seen if it is behind (commits stamp one
+ * tick ahead of the clock without moving it), or abort.  The clock is read
+ * (or installed) before the validation (see the essay).  While it is odd an
+ * irrevocable transaction owns it: wait.
  */
-static void extend(struct lh_tx *tx)
+static void extend(struct lh_tx *tx, uint64_t seen)
 {
-	uint64_t now = atomic_load_explicit(&lh_g_clock, memory_order_acquire);
+	uint64_t now = atomic_load_explicit(&lh_g_clock, memory_order_seq_cst);
 	struct lh_tvar *bad;
 
-	while ((now & ~1ull) == tx->lg.rv)
-		now = lh_clock_wait_change(now);
+	for (;;) {
+		if (now & 1)
+			now = lh_clock_wait_change(now);
+		else if (now >= seen ||
+			 atomic_compare_exchange_weak_explicit(&lh_g_clock, &now, seen,
+							       memory_order_seq_cst,
+							       memory_order_seq_cst))
+			break;
+	}
+	if (now < seen)
+		now = seen;     /* our CAS installed it */
 	bad = validate_wait(tx);
 	if (bad)
 		lh_tx_abort(tx, LH_ABORT_READ, bad);
-	tx->lg.rv = now & ~1ull;
+	tx->lg.rv = now;
 	lh_publish_active(lh_tx_thread(tx), tx->lg.rv);
 }
 
@@ -439,7 +462,7 @@ intptr_t lh__read_slow(lh_tx *tx, lh_tvar *tv)
 			return tx->lg.w[i].val;
 	}
 	for (;;) {
-		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_acquire);
+		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_seq_cst);
 		intptr_t v = atomic_load_explicit(&tv->val, memory_order_relaxed);
 		uint64_t ver2;
 
@@ -464,7 +487,7 @@ intptr_t lh__read_slow(lh_tx *tx, lh_tvar *tv)
 			r->ver = ver;
 			return v;
 		}
-		extend(tx);
+		extend(tx, ver);
 	}
 }
 
@@ -493,7 +516,10 @@ void lh__write_slow(lh_tx *tx, lh_tvar *tv, intptr_t value)
 	tx->lg.bloom |= bit;
 	wn = lh_wn(tx);
 	if (LH_UNLIKELY(wn == tx->wcap)) {
+		size_t cap = tx->wcap;
+
 		tx->lg.w = lh_grow(tx->lg.w, &tx->wcap, sizeof(*tx->lg.w), wn + 1);
+		tx->wsave = lh_grow(tx->wsave, &cap, sizeof(*tx->wsave), tx->wcap);
 		tx->lg.wlim = tx->lg.w + (tx->wcap < LH_WHASH_MIN ? tx->wcap : LH_WHASH_MIN);
 	}
 	w = &tx->lg.w[wn++];
@@ -532,7 +558,13 @@ static inline __attribute__((always_inline)) void tx_begin(struct lh_tx *tx)
 		unsigned k = atomic_load_explicit(&lh_g_irrevocable_after, memory_order_relaxed);
 
 		if (k != 0 && tx->streak >= k) {
-			tx->lg.rv = clock_acquire();
+			/*
+			 * Commits that read the clock before we took it
+			 * stamp t + 2: our snapshot includes them (their
+			 * locks are waited for); nobody stamps more until
+			 * we release the clock at t + 4.
+			 */
+			tx->lg.rv = clock_acquire() + 2;
 			tx->irrevocable = 1;
 			lh_inc(&tx->ctr->irrevocable, 1);
 		}
@@ -549,20 +581,25 @@ static inline __attribute__((always_inline)) void tx_begin(struct lh_tx *tx)
 		tx->attempt_start_ns = lh_now_ns();
 }
 
-/* Unlock w[0 .. end) keeping the versions: a commit that stamps nothing. */
-static void unlock_writes(struct lh__wentry *w, const struct lh__wentry *end)
+/* Unlock the write log up to end, restoring the versions: a commit that stamps nothing. */
+static void unlock_writes(const struct lh_tx *tx, const struct lh__wentry *end)
 {
-	for (; w < end; w++) {
-		uint64_t v = atomic_load_explicit(&w->tv->ver, memory_order_relaxed);
+	const struct lh__wentry *w;
 
-		atomic_store_explicit(&w->tv->ver, v & ~LH__LOCKED, memory_order_release);
-	}
+	for (w = tx->lg.w; w < end; w++)
+		atomic_store_explicit(&w->tv->ver, tx->wsave[w - tx->lg.w], memory_order_release);
+}
+
+/* The lock word of a TVar locked by write-log entry w. */
+static inline uint64_t lock_word(const struct lh__wentry *w)
+{
+	return LH__LOCKED | (uint64_t)(uintptr_t)w;
 }
 
 /*
- * Lock every TVar of the write log (each appears once).  A TVar locked by
- * another committer: release all, wait for it, start over; so a committer
- * never waits while it holds a lock.
+ * Lock every TVar of the write log (each appears once), saving the
+ * versions.  A TVar locked by another committer: release all, wait for it,
+ * start over; so a committer never waits while it holds a lock.
  */
 static void lock_writes(struct lh_tx *tx)
 {
@@ -574,39 +611,46 @@ again:
 		uint64_t v = atomic_load_explicit(p, memory_order_relaxed);
 
 		if (LH_UNLIKELY((v & LH__LOCKED) ||
-				!atomic_compare_exchange_strong_explicit(p, &v, v | LH__LOCKED,
-									 memory_order_acquire,
+				!atomic_compare_exchange_strong_explicit(p, &v, lock_word(w),
+									 memory_order_seq_cst,
 									 memory_order_relaxed))) {
-			unlock_writes(tx->lg.w, w);
+			unlock_writes(tx, w);
 			(void)wait_unlocked(w->tv);
 			goto again;
 		}
+		tx->wsave[w - tx->lg.w] = v;
 	}
 }
 
 /*
  * The first logged TVar whose version changed, with our own locks held: a
- * TVar we locked shows its version with the lock bit; one locked by
- * another committer counts as changed (waiting could deadlock).
+ * TVar we locked names our write-log entry, which saved its version; one
+ * locked by another committer counts as changed (waiting could deadlock).
  */
 static struct lh_tvar *validate_locked(const struct lh_tx *tx)
 {
 	const struct lh__rentry *r = tx->lg.r, *end = tx->lg.rp;
+	uintptr_t w0 = (uintptr_t)tx->lg.w, w1 = (uintptr_t)tx->lg.wp;
 
 	for (; r < end; r++) {
 		uint64_t cur = atomic_load_explicit(&r->tv->ver, memory_order_relaxed);
+		uintptr_t own = (uintptr_t)(cur & ~LH__LOCKED);
 
 		if (LH_LIKELY(cur == r->ver))
 			continue;
-		if (cur == (r->ver | LH__LOCKED) && (tx->lg.bloom & bloom_bit(r->tv)) &&
-		    wfind(tx, r->tv) >= 0)
+		if ((cur & LH__LOCKED) && own >= w0 && own < w1 &&
+		    tx->wsave[(own - w0) / sizeof(struct lh__wentry)] == r->ver)
 			continue;
 		return r->tv;
 	}
 	return NULL;
 }
 
-/* Lock, take a commit time, validate (or abort); returns the commit time. */
+/*
+ * Lock, read the clock, validate (or abort); returns the clock value read,
+ * now: the commit time is now + 2.  The clock is only read (GV5): commits
+ * of disjoint write sets share no written cache line at all.
+ */
 static uint64_t commit_lock_and_time(struct lh_tx *tx)
 {
 	struct lh_tvar *bad;
@@ -614,24 +658,26 @@ static uint64_t commit_lock_and_time(struct lh_tx *tx)
 
 	for (;;) {
 		lock_writes(tx);
-		/* First guess: the clock is still at our snapshot (one RMW, no load). */
-		now = tx->lg.rv;
-		if (LH_LIKELY(atomic_compare_exchange_strong(&lh_g_clock, &now, now + 2)))
-			return now + 2;         /* no commit since rv: nothing to validate */
-		while (!(now & 1) && !atomic_compare_exchange_weak(&lh_g_clock, &now, now + 2))
-			;
-		if (!(now & 1))
+		now = atomic_load_explicit(&lh_g_clock, memory_order_seq_cst);
+		if (LH_LIKELY(!(now & 1)))
 			break;
 		/* An irrevocable transaction owns the clock: let it have our TVars. */
-		unlock_writes(tx->lg.w, tx->lg.wp);
+		unlock_writes(tx, tx->lg.wp);
 		(void)lh_clock_wait_change(now);
 	}
+	/*
+	 * Alone in the process (no other descriptor registered, read after
+	 * our locks): nobody committed since our reads, and a thread that
+	 * registers later reads and locks after our locks are in place.
+	 */
+	if (atomic_load_explicit(&lh_g_nthreads, memory_order_seq_cst) == 1)
+		return now;
 	bad = validate_locked(tx);
-	if (bad) {
-		unlock_writes(tx->lg.w, tx->lg.wp);
+	if (LH_UNLIKELY(bad != NULL)) {
+		unlock_writes(tx, tx->lg.wp);
 		lh_tx_abort(tx, LH_ABORT_COMMIT, bad);
 	}
-	return now + 2;
+	return now;
 }
 
 /* Commit; aborts (longjmp) when validation fails.  Returns the commit time. */
@@ -649,7 +695,9 @@ static uint64_t tx_commit(struct lh_tx *tx)
 		return tx->lg.rv;
 	}
 	if (LH_LIKELY(!tx->irrevocable)) {
-		wv = commit_lock_and_time(tx);
+		uint64_t now = commit_lock_and_time(tx);
+
+		wv = now + 2;
 		/* Pairs with a reader's acquire fence: our locks before our values. */
 		atomic_thread_fence(memory_order_release);
 		for (w = tx->lg.w; w < end; w++) {
@@ -659,10 +707,25 @@ static uint64_t tx_commit(struct lh_tx *tx)
 			atomic_store_explicit(&tv->val, w->val, memory_order_relaxed);
 			atomic_store_explicit(&tv->ver, wv, memory_order_release);
 		}
+		/*
+		 * The next snapshot must be a clock value, and wv is not one
+		 * until someone advances the clock to it.  Advancing is always
+		 * allowed (as in extend()); a thread alone does it here, where
+		 * its clock line is its own, so that its next transactions do
+		 * not extend over its own writes.  Threads that share the
+		 * process leave the clock alone (GV5) and extend instead.
+		 */
+		tx->lg.rv = now;
+		if (atomic_load_explicit(&lh_g_nthreads, memory_order_relaxed) == 1 &&
+		    atomic_compare_exchange_strong_explicit(&lh_g_clock, &now, wv,
+							    memory_order_seq_cst,
+							    memory_order_relaxed))
+			tx->lg.rv = wv;
 	} else {
 		/*
-		 * We own the clock at rv + 1: lock (waiting: see the essay) and
-		 * write back each TVar at rv + 2, then release the clock there.
+		 * We own the clock (at rv - 1, odd): lock (waiting: see the
+		 * essay) and write back each TVar at rv + 2, then release the
+		 * clock there.
 		 */
 		wv = tx->lg.rv + 2;
 		for (w = tx->lg.w; w < end; w++) {
@@ -671,8 +734,8 @@ static uint64_t tx_commit(struct lh_tx *tx)
 
 			do
 				v = wait_unlocked(tv);
-			while (!atomic_compare_exchange_weak_explicit(&tv->ver, &v, v | LH__LOCKED,
-								     memory_order_acquire,
+			while (!atomic_compare_exchange_weak_explicit(&tv->ver, &v, lock_word(w),
+								     memory_order_seq_cst,
 								     memory_order_relaxed));
 			atomic_thread_fence(memory_order_release);
 			atomic_store_explicit(&tv->writer_site, site, memory_order_relaxed);
@@ -681,6 +744,7 @@ static uint64_t tx_commit(struct lh_tx *tx)
 		}
 		tx->irrevocable = 0;
 		clock_release(wv);
+		tx->lg.rv = wv;         /* the clock value we released */
 	}
 	/*
 	 * Then, once any thread has ever slept, the fence that pairs with a
@@ -696,7 +760,6 @@ static uint64_t tx_commit(struct lh_tx *tx)
 			if (atomic_load_explicit(&w->tv->waiters, memory_order_relaxed) != NULL)
 				lh_retry_wake_tvar(w->tv);
 	}
-	tx->lg.rv = wv;         /* a clock value this thread installed: the next snapshot */
 	return wv;
 }
 

@@ -436,7 +436,7 @@ inline intptr_t lh_read(lh_tx *tx, lh_tvar *tv)
 
 	if (__builtin_expect(!(l->bloom & LH__BLOOM_BIT(tv)) && r < l->rend, 1)) {
 		/* version, value, version again: a pair from one commit (tx.c) */
-		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_acquire);
+		uint64_t ver = atomic_load_explicit(&tv->ver, memory_order_seq_cst);
 		intptr_t v = atomic_load_explicit(&tv->val, memory_order_relaxed);
 		uint64_t ver2;
 
