@@ -134,17 +134,24 @@ int64_t levels_for_name(const char *name)
 struct lv_find {
 	const char *name;
 	uintptr_t addr;
-	const char *exe;
+	size_t size;
+	int global;               /* found with global binding: final        */
 };
 
-static uintptr_t elf_lookup(const char *path, uintptr_t bias, const char *name)
+/*
+ * Call cb(name, address, size, is_global, data) for every defined object
+ * symbol (STT_OBJECT) in the .symtab and .dynsym of the ELF file at `path`
+ * loaded with load bias `bias`; a non-zero return from cb stops the walk and
+ * is returned.  The file is mmap'd and parsed in place: no malloc.  A symbol
+ * present in both tables is reported twice.
+ */
+static int elf_objects(const char *path, uintptr_t bias, levels_sym_fn cb, void *data)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), stop = 0;
 	struct stat st;
 	const unsigned char *m;
 	const ElfW(Ehdr) *eh;
 	const ElfW(Shdr) *sh;
-	uintptr_t found = 0;
 	size_t i;
 
 	if (fd < 0)
@@ -162,7 +169,7 @@ static uintptr_t elf_lookup(const char *path, uintptr_t bias, const char *name)
 	    eh->e_shoff == 0 || eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) > (size_t)st.st_size)
 		goto out;
 	sh = (const ElfW(Shdr) *)(m + eh->e_shoff);
-	for (i = 0; i < eh->e_shnum && !found; i++) {
+	for (i = 0; i < eh->e_shnum && !stop; i++) {
 		const ElfW(Sym) *sym;
 		const char *str;
 		size_t k, n;
@@ -176,36 +183,83 @@ static uintptr_t elf_lookup(const char *path, uintptr_t bias, const char *name)
 		sym = (const ElfW(Sym) *)(m + sh[i].sh_offset);
 		str = (const char *)(m + sh[sh[i].sh_link].sh_offset);
 		n = sh[i].sh_size / sizeof(*sym);
-		for (k = 0; k < n; k++) {
+		for (k = 0; k < n && !stop; k++) {
 			if (sym[k].st_shndx == SHN_UNDEF || sym[k].st_name >= sh[sh[i].sh_link].sh_size)
 				continue;
 			if (ELF64_ST_TYPE(sym[k].st_info) != STT_OBJECT)
 				continue;
-			if (!strcmp(str + sym[k].st_name, name)) {
-				found = bias + sym[k].st_value;
-				break;
-			}
+			if (memchr(str + sym[k].st_name, 0, sh[sh[i].sh_link].sh_size - sym[k].st_name) == NULL)
+				continue;
+			stop = cb(str + sym[k].st_name, bias + sym[k].st_value, (size_t)sym[k].st_size,
+					ELF64_ST_BIND(sym[k].st_info) != STB_LOCAL, data);
 		}
 	}
 out:
 	munmap((void *)m, (size_t)st.st_size);
-	return found;
+	return stop;
 }
 
-static int lv_find_cb(struct dl_phdr_info *info, size_t size, void *data)
+struct lv_each {
+	levels_sym_fn cb;
+	void *data;
+	char exe[4096];
+};
+
+static int lv_each_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
-	struct lv_find *f = data;
+	struct lv_each *e = data;
 	const char *path = info->dlpi_name;
 
 	(void)size;
-	if (f->addr)
-		return 1;
 	if (!path || !*path)
-		path = f->exe;
-	if (!path || !*path || !strncmp(path, "linux-vdso", 10))
+		path = e->exe;
+	if (!*path || !strncmp(path, "linux-vdso", 10))
 		return 0;
-	f->addr = elf_lookup(path, info->dlpi_addr, f->name);
-	return f->addr != 0;
+	return elf_objects(path, info->dlpi_addr, e->cb, e->data);
+}
+
+int levels_sym_each(levels_sym_fn cb, void *data)
+{
+	struct lv_each *e = arena_alloc(sizeof(*e));
+	ssize_t n;
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	e->cb = cb;
+	e->data = data;
+	n = readlink("/proc/self/exe", e->exe, sizeof(e->exe) - 1);
+	e->exe[n > 0 ? n : 0] = 0;
+	r = dl_iterate_phdr(lv_each_cb, e);
+	arena_free(e, sizeof(*e));
+	return r;
+}
+
+static int lv_find_cb(const char *name, uintptr_t addr, size_t size, int global, void *data)
+{
+	struct lv_find *f = data;
+
+	if (strcmp(name, f->name) != 0 || (f->addr && !global))
+		return 0;
+	f->addr = addr;
+	f->size = size;
+	f->global = global;
+	return global;           /* a local (static) one may be bettered by a global */
+}
+
+int levels_sym_find(const char *name, uintptr_t *addr, size_t *size)
+{
+	struct lv_find f;
+
+	memset(&f, 0, sizeof(f));
+	f.name = name;
+	levels_sym_each(lv_find_cb, &f);
+	if (!f.addr)
+		return -ENOENT;
+	*addr = f.addr;
+	if (size)
+		*size = f.size;
+	return 0;
 }
 
 static void lv_err(const char *file, unsigned line, const char *a, const char *b, const char *c)
@@ -242,10 +296,9 @@ int levels_load(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	char *text, exe[4096];
+	char *text;
 	size_t len, pos = 0;
 	unsigned line = 0;
-	ssize_t e;
 
 	if (fd < 0) {
 		lh_say("levels ", path, ": ", strerror(errno), LH_END);
@@ -264,14 +317,12 @@ int levels_load(const char *path)
 		len += (size_t)r;
 	}
 	close(fd);
-	e = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[e > 0 ? e : 0] = 0;
 	while (pos < len) {
 		char *l = text + pos, *end = memchr(l, '\n', len - pos), name[256], num[64];
 		size_t ll, i = 0, nl, vl;
 		int64_t level = 0;
 		int neg = 0, bad = 0;
-		struct lv_find f;
+		uintptr_t addr = 0;
 
 		ll = end ? (size_t)(end - l) : len - pos;
 		pos += ll + 1;
@@ -323,14 +374,10 @@ int levels_load(const char *path)
 			lv_err(path, line, "duplicate lock name '", name, "'; ignored");
 			continue;
 		}
-		f.name = name;
-		f.addr = 0;
-		f.exe = exe;
-		dl_iterate_phdr(lv_find_cb, &f);
-		if (!f.addr)
+		if (levels_sym_find(name, &addr, NULL))
 			lv_err(path, line, "unknown symbol '", name,
 					"' (kept as an annotation name for lh_lock_name)");
-		lv_add(f.addr, level, name, nl);
+		lv_add(addr, level, name, nl);
 	}
 	lh_levels_active = lv_n > 0;
 	return 0;
