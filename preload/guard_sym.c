@@ -25,9 +25,6 @@
 #include "guard.h"
 #include "shim.h"
 
-/* weak until the region table is linked in everywhere (no table: a warning) */
-#pragma weak guard_add
-
 #define NEIGH_SHOWN 5u
 
 /* one other object symbol on the page(s) */
@@ -192,10 +189,6 @@ void guard_sym_init(struct lh_thread *t)
 
 	if (!s || !*s)
 		return;
-	if (!guard_add) {
-		lh_say("guard=", s, ": this shim has no guarded-memory support; ignored", LH_END);
-		return;
-	}
 	lh_in_shim = 1;
 	while (*s) {
 		const char *e = strchr(s, ',');

@@ -46,10 +46,6 @@
 #include "guard.h"
 #include "shim.h"
 
-/* weak until the region table is linked in everywhere (no table: no sampling) */
-#pragma weak guard_add
-#pragma weak guard_remove
-
 #ifndef GUARD_OWN_PAGES
 #define GUARD_OWN_PAGES 0   /* older guard.h: the flag is only a hint */
 #endif
@@ -281,8 +277,7 @@ static int hs_release(void *p, void *to, size_t len)
 	t = atomic_load(&lh_state) == LH_READY ? lh_self : NULL;
 	if (t && atomic_load_explicit(&t->exited, memory_order_relaxed))
 		t = NULL;
-	if (guard_remove)
-		guard_remove(t, a);
+	guard_remove(t, a);
 	if (to)
 		memcpy(to, p, size < len ? size : len);
 	munmap(p, (size + hs_page - 1) & ~(hs_page - 1));
@@ -399,10 +394,6 @@ void heap_sample_init(void)
 		return;
 	if (!hs_resolved) {
 		lh_say("heap_sample: the C library's malloc functions were not found; not sampling", LH_END);
-		return;
-	}
-	if (!guard_add || !guard_remove) {
-		lh_say("heap_sample: this shim has no guarded-memory support; not sampling", LH_END);
 		return;
 	}
 	if (pg > 0)
