@@ -33,7 +33,7 @@ LH_HIDDEN LH_TLS struct lh_thread *lh_self_;
 LH_HIDDEN LH_TLS int lh_quiet_;
 pthread_mutex_t lh_g_threads_lock = PTHREAD_MUTEX_INITIALIZER;
 struct lh_thread *lh_g_threads;
-_Atomic int lh_g_nthreads;
+_Atomic unsigned lh_g_registered;
 int lh_g_fence_on_begin = 1;
 
 static pthread_key_t g_key;
@@ -53,7 +53,6 @@ static void thread_exit(void *p)
 		lh_g_threads = thr->next;
 	if (thr->next)
 		thr->next->prev = thr->prev;
-	atomic_fetch_sub(&lh_g_nthreads, 1);
 	lh_stats_fold(thr);
 	lh_limbo_orphan(thr);
 	lh_mutex_unlock(&lh_g_threads_lock);
@@ -99,7 +98,7 @@ struct lh_thread *lh_thread_slow(void)
 	if (lh_g_threads)
 		lh_g_threads->prev = thr;
 	lh_g_threads = thr;
-	atomic_fetch_add(&lh_g_nthreads, 1);    /* seq_cst: tx.c, commit_lock_and_time */
+	atomic_fetch_add(&lh_g_registered, 1);  /* seq_cst: tx.c, commit_lock_and_time */
 	lh_mutex_unlock(&lh_g_threads_lock);
 	(void)pthread_setspecific(g_key, thr);
 	lh_self_ = thr;

@@ -76,12 +76,14 @@
  * rv, validation (after its locks) shows no commit touched them since,
  * and its writes appear at wv (a reader with rv >= wv meets the lock or
  * the new version; one with rv < wv meets version wv > rv and extends).
- * Two shortcuts for a thread alone in the process (lh_g_nthreads == 1,
- * read after the locks): it skips the validation (no other thread can have
- * committed since its reads, and one that registers later locks and reads
- * after our locks), and it advances C to wv after the write-back (always
- * allowed, as in an extension) so that its next transactions do not extend
- * over its own writes.
+ * Two shortcuts for the only thread that ever used the STM
+ * (lh_g_registered == 1, read after the locks; the count never goes down,
+ * since a thread could commit over our reads and exit before we look): it
+ * skips the validation (no other thread has committed since its reads, and
+ * one that registers later locks and reads after our locks), and it
+ * advances C to wv after the write-back (always allowed, as in an
+ * extension) so that its next transactions do not extend over its own
+ * writes.
  *
  * Irrevocable mode takes C from an even t to t+1 at the start of the
  * attempt and keeps it, with snapshot rv = t+2: commits that read C = t
@@ -100,7 +102,7 @@
  *
  * The clock value, in full:
  *   bit 0        1 while an irrevocable transaction owns it
- *   bits 63..1   advanced by extensions, by a thread alone, and by each
+ *   bits 63..1   advanced by extensions, by a program's only thread, and by each
  *                irrevocable transaction (wraps after 2^62: never in practice)
  */
 #include "stm_internal.h"
@@ -666,11 +668,13 @@ static uint64_t commit_lock_and_time(struct lh_tx *tx)
 		(void)lh_clock_wait_change(now);
 	}
 	/*
-	 * Alone in the process (no other descriptor registered, read after
-	 * our locks): nobody committed since our reads, and a thread that
-	 * registers later reads and locks after our locks are in place.
+	 * The only thread that ever used the STM (the count never goes down,
+	 * and is read after our locks): nobody committed since our reads, and
+	 * a thread that registers later reads and locks after our locks.  (A
+	 * count of live threads would not do: a thread may commit over our
+	 * reads and exit before we look.)
 	 */
-	if (atomic_load_explicit(&lh_g_nthreads, memory_order_seq_cst) == 1)
+	if (atomic_load_explicit(&lh_g_registered, memory_order_seq_cst) == 1)
 		return now;
 	bad = validate_locked(tx);
 	if (LH_UNLIKELY(bad != NULL)) {
@@ -710,13 +714,13 @@ static uint64_t tx_commit(struct lh_tx *tx)
 		/*
 		 * The next snapshot must be a clock value, and wv is not one
 		 * until someone advances the clock to it.  Advancing is always
-		 * allowed (as in extend()); a thread alone does it here, where
-		 * its clock line is its own, so that its next transactions do
-		 * not extend over its own writes.  Threads that share the
-		 * process leave the clock alone (GV5) and extend instead.
+		 * allowed (as in extend()); a program's only thread does it
+		 * here, where the clock line is its own, so that its next
+		 * transactions do not extend over its own writes.  Threads
+		 * that share the STM leave the clock alone (GV5) and extend.
 		 */
 		tx->lg.rv = now;
-		if (atomic_load_explicit(&lh_g_nthreads, memory_order_relaxed) == 1 &&
+		if (atomic_load_explicit(&lh_g_registered, memory_order_relaxed) == 1 &&
 		    atomic_compare_exchange_strong_explicit(&lh_g_clock, &now, wv,
 							    memory_order_seq_cst,
 							    memory_order_relaxed))

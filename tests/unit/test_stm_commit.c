@@ -3,7 +3,8 @@
  * per-TVar locks taken in opposite orders by different threads (no
  * deadlock: the alarm would fire), opacity checked inside every attempt
  * (not only at commit), irrevocable transactions that write while ordinary
- * committers run, blind writes, and conservation of the total throughout.
+ * committers run, blind writes, and conservation of the total throughout;
+ * and a commit over our reads by a thread that exits before we commit.
  */
 #include <lockhound/stm.h>
 
@@ -84,6 +85,40 @@ static int audit_fn(lh_tx *tx, void *arg)
 	return (int)s;
 }
 
+/* A thread that commits one increment of *arg and exits. */
+static int incr_fn(lh_tx *tx, void *arg)
+{
+	lh_write(tx, arg, lh_read(tx, arg) + 1);
+	return 0;
+}
+
+static void *incr_and_exit(void *arg)
+{
+	lh_atomically(incr_fn, arg);
+	return NULL;
+}
+
+static int first_attempt;
+static int attempts;
+
+/* Reads X; in the first attempt another thread increments X and exits; then writes X + 1. */
+static int incr_after_other(lh_tx *tx, void *arg)
+{
+	lh_tvar *x = arg;
+	intptr_t v = lh_read(tx, x);
+
+	attempts++;
+	if (first_attempt) {
+		pthread_t t;
+
+		first_attempt = 0;
+		pthread_create(&t, NULL, incr_and_exit, x);
+		pthread_join(t, NULL);
+	}
+	lh_write(tx, x, v + 1);
+	return 0;
+}
+
 int main(void)
 {
 	pthread_t th[WORKERS];
@@ -94,7 +129,7 @@ int main(void)
 	int i;
 
 	alarm(120);
-	tap_plan(6);
+	tap_plan(7);
 	for (i = 0; i < NACC; i++)
 		acc[i] = lh_tvar_new(START);
 	stamp = lh_tvar_new(0);
@@ -128,6 +163,17 @@ int main(void)
 	       "audits: %llu commits, %llu irrevocable, %llu aborts",
 	       (unsigned long long)st.commits, (unsigned long long)st.irrevocable,
 	       (unsigned long long)st.aborts);
+	/* No live thread but us when we commit: the exited one's commit still counts. */
+	{
+		lh_tvar *x = lh_tvar_new(0);
+
+		first_attempt = 1;
+		lh_atomically(incr_after_other, x);
+		tap_ok(lh_load(x) == 2 && attempts == 2,
+		       "a commit over our reads by a thread that exited before our commit is "
+		       "not lost (x = %ld, %d attempts)", (long)lh_load(x), attempts);
+		lh_tvar_free(x);
+	}
 	for (i = 0; i < NACC; i++)
 		lh_tvar_free(acc[i]);
 	lh_tvar_free(stamp);
