@@ -100,6 +100,17 @@ struct lh_thread *lh_thread_slow(void)
 	lh_g_threads = thr;
 	atomic_fetch_add(&lh_g_registered, 1);  /* seq_cst: tx.c, commit_lock_and_time */
 	lh_mutex_unlock(&lh_g_threads_lock);
+	/*
+	 * A program's only thread may be committing without per-TVar locks,
+	 * holding the clock (tx.c, commit_alone): it looked at the count
+	 * before our increment, so wait for the clock to be even.
+	 */
+	{
+		uint64_t c = atomic_load(&lh_g_clock);
+
+		while (c & 1)
+			c = lh_clock_wait_change(c);
+	}
 	(void)pthread_setspecific(g_key, thr);
 	lh_self_ = thr;
 	return thr;

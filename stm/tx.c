@@ -684,6 +684,44 @@ static uint64_t commit_lock_and_time(struct lh_tx *tx)
 	return now;
 }
 
+/*
+ * The commit of a program's only thread (lh_g_registered == 1): take the
+ * clock from rv to rv + 1 as an irrevocable transaction would, check that
+ * no other thread has registered since (a thread that registers waits for
+ * the clock to be even before it does anything: thread.c), and write back
+ * with no per-TVar lock and no validation: nobody else can read or write.
+ * Versions before values (a fence between), as readers check twice.  The
+ * clock release is a plain store; tx_commit() fences and wakes clock
+ * waiters only once somebody has slept (retry.c).  Returns 0, having
+ * changed nothing, when the clock is not at rv or another thread appeared:
+ * then the ordinary commit runs.
+ */
+static int commit_alone(struct lh_tx *tx, uint64_t *wvp)
+{
+	struct lh__wentry *w, *end = tx->lg.wp;
+	uint64_t now = tx->lg.rv, wv = now + 2;
+	uint32_t site = tx->site_id;
+
+	if (!atomic_compare_exchange_strong(&lh_g_clock, &now, now + 1))
+		return 0;
+	if (LH_UNLIKELY(atomic_load(&lh_g_registered) != 1)) {
+		clock_release(wv);      /* stamps nothing: an advance */
+		tx->lg.rv = wv;
+		return 0;
+	}
+	for (w = tx->lg.w; w < end; w++) {
+		atomic_store_explicit(&w->tv->ver, wv, memory_order_relaxed);
+		atomic_store_explicit(&w->tv->writer_site, site, memory_order_relaxed);
+	}
+	atomic_thread_fence(memory_order_release);
+	for (w = tx->lg.w; w < end; w++)
+		atomic_store_explicit(&w->tv->val, w->val, memory_order_relaxed);
+	atomic_store_explicit(&lh_g_clock, wv, memory_order_release);
+	tx->lg.rv = wv;
+	*wvp = wv;
+	return 1;
+}
+
 /* Commit; aborts (longjmp) when validation fails.  Returns the commit time. */
 static uint64_t tx_commit(struct lh_tx *tx)
 {
@@ -698,7 +736,10 @@ static uint64_t tx_commit(struct lh_tx *tx)
 		}
 		return tx->lg.rv;
 	}
-	if (LH_LIKELY(!tx->irrevocable)) {
+	if (LH_LIKELY(atomic_load_explicit(&lh_g_registered, memory_order_relaxed) == 1) &&
+	    !tx->irrevocable && commit_alone(tx, &wv)) {
+		/* done: the clock is released, the waiters below are woken */
+	} else if (LH_LIKELY(!tx->irrevocable)) {
 		uint64_t now = commit_lock_and_time(tx);
 
 		wv = now + 2;
@@ -763,6 +804,7 @@ static uint64_t tx_commit(struct lh_tx *tx)
 		for (w = tx->lg.w; w < end; w++)
 			if (atomic_load_explicit(&w->tv->waiters, memory_order_relaxed) != NULL)
 				lh_retry_wake_tvar(w->tv);
+		lh_clock_wake_waiters();        /* after commit_alone(): a thread registering */
 	}
 	return wv;
 }
