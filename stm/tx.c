@@ -76,14 +76,21 @@
  * rv, validation (after its locks) shows no commit touched them since,
  * and its writes appear at wv (a reader with rv >= wv meets the lock or
  * the new version; one with rv < wv meets version wv > rv and extends).
- * Two shortcuts for the only thread that ever used the STM
- * (lh_g_registered == 1, read after the locks; the count never goes down,
- * since a thread could commit over our reads and exit before we look): it
- * skips the validation (no other thread has committed since its reads, and
- * one that registers later locks and reads after our locks), and it
- * advances C to wv after the write-back (always allowed, as in an
- * extension) so that its next transactions do not extend over its own
- * writes.
+ * The only thread that ever used the STM (lh_g_registered == 1; the count
+ * never goes down, since a thread could commit over our reads and exit
+ * before we look) commits as a NOrec-style serial writer (commit_alone):
+ * it takes C from rv to rv + 1 like an irrevocable transaction, checks the
+ * count again (a thread that registers waits for C to be even before it
+ * does anything, thread.c, so it cannot meet this write-back), and writes
+ * back with no lock and no validation (nobody else can have committed
+ * since its reads), versions then values, then releases C at rv + 2, which
+ * is its next snapshot.  A reader that appears meanwhile is safe as with
+ * an irrevocable write-back: a version above its snapshot sends it to an
+ * extension, which waits for C to be even.  If the count has grown, the
+ * thread releases C (an advance) and commits as above; there, if the count
+ * read after the locks is still 1, validation is skipped for the same
+ * reason, and the clock is advanced to wv after the write-back (always
+ * allowed, as in an extension).
  *
  * Irrevocable mode takes C from an even t to t+1 at the start of the
  * attempt and keeps it, with snapshot rv = t+2: commits that read C = t
@@ -101,7 +108,8 @@
  * commit at t", which hold as above.
  *
  * The clock value, in full:
- *   bit 0        1 while an irrevocable transaction owns it
+ *   bit 0        1 while an irrevocable transaction or a lone thread's
+ *                commit owns it
  *   bits 63..1   advanced by extensions, by a program's only thread, and by each
  *                irrevocable transaction (wraps after 2^62: never in practice)
  */
