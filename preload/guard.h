@@ -74,6 +74,11 @@ enum { GUARD_WHY_NONE = 0, GUARD_WHY_BUDGET = 1, GUARD_WHY_LOCK = 2 };
 /* table (guard_table.c); lookups are async-signal-safe and lock-free */
 struct lh_region *guard_find(uintptr_t addr);       /* armed region watching addr's page */
 struct lh_region *guard_find_any(uintptr_t addr);   /* same, armed or not           */
+/* Before a call that may hand obj to futex(2) (barriers, semaphores,
+ * condition variables): a guarded page there is disarmed first.  Cheap
+ * when nothing is guarded; does nothing inside the shim. */
+void guard_sync_check(const void *obj);
+void guard_disarm_page_async(uintptr_t addr);     /* a lock lives there: disarm its page */
 int guard_page_armed(uintptr_t page);               /* some armed region covers it  */
 /* Handler side: stop watching r now (pages back to read/write unless another
  * armed region needs them); the REGION record and the stderr line follow at

@@ -316,13 +316,17 @@ static void sensor_fault(struct lh_region *r, uintptr_t a, ucontext_t *uc, const
 	uint32_t n;
 
 	if (lh_in_shim) {
-		/* the shim itself (a real lock call on a lock inside the region) */
-		guard_disarm_async(r, GUARD_WHY_LOCK);
+		/* the shim itself (a real lock call on a lock on a guarded page):
+		 * every region on that page lets go of it */
+		guard_disarm_page_async(a);
 	} else {
 		n = atomic_fetch_add(&r->traps, 1) + 1;
 		if (lh_opt.guard_budget > 0 && n > (uint32_t)lh_opt.guard_budget)
 			guard_disarm_async(r, GUARD_WHY_BUDGET);
-		else {
+		else if (a - r->addr < r->len) {
+			/* an access to the object itself; a neighbour on its page
+			 * (another variable, a GOT entry the dynamic linker fills)
+			 * only costs the trap */
 			lh_in_shim = 1;  /* libunwind may lock: pass through, no epoch end */
 			guard_observe(r, a, write, 0, uc);
 			lh_in_shim = 0;

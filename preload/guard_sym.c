@@ -49,8 +49,9 @@ static int gs_neigh_cb(const char *name, uintptr_t addr, size_t size, int global
 	size_t i, len;
 
 	(void)global;
-	/* names starting with '_' are the C runtime's (__dso_handle, ...) */
-	if (end <= g->lo || addr >= g->hi || !*name || *name == '_')
+	/* names starting with '_' are the C runtime's (__dso_handle, ...);
+	 * names with a '.' the compiler's (completed.0, counter.1) */
+	if (end <= g->lo || addr >= g->hi || !*name || *name == '_' || strchr(name, '.'))
 		return 0;
 	if (addr == g->self_addr && !strcmp(name, g->self))
 		return 0;

@@ -30,7 +30,7 @@ struct gt_slot {
 struct gt_arr {
 	struct gt_arr *retired_next;
 	uint32_t n;
-	uint32_t pad;
+	uint32_t cap;             /* slots allocated: what arena_free is given  */
 	struct gt_slot s[];
 };
 
@@ -164,6 +164,7 @@ static int gt_publish(struct lh_region *add, const struct lh_region *del)
 	a = arena_alloc(gt_arr_size(n + 1));
 	if (!a)
 		return -ENOMEM;
+	a->cap = n + 1;
 	for (i = 0; i <= n; i++) {
 		struct lh_region *r;
 
@@ -189,10 +190,10 @@ static int gt_publish(struct lh_region *add, const struct lh_region *del)
 	if (atomic_load(&gt_readers) == 0) {
 		for (; gt_retired; gt_retired = next) {
 			next = gt_retired->retired_next;
-			arena_free(gt_retired, gt_arr_size(gt_retired->n + 1));
+			arena_free(gt_retired, gt_arr_size(gt_retired->cap));
 		}
 		if (old)
-			arena_free(old, gt_arr_size(n + 1));
+			arena_free(old, gt_arr_size(old->cap));
 	} else if (old) {
 		old->retired_next = gt_retired;
 		gt_retired = old;
@@ -375,20 +376,42 @@ void guard_disarm_flush(struct lh_thread *t)
 		else
 			lh_say("guarded region ", r->name ? r->name : "", r->name ? " " : "", "at ",
 					fmt_hex(b1, r->addr),
-					" disarmed: it contains a lock (a futex on a protected page would fail)", LH_END);
+					" disarmed: a lock or other synchronisation object lives on its page (a futex on a protected page would fail)", LH_END);
 	}
 	spin_unlock(&gt_lock);
 	lh_in_shim = saved;
 }
 
+/* A lock lives at addr: disarm every region with a page there (the page
+ * stays protected while any of them is armed).  Async-signal-safe. */
+void guard_disarm_page_async(uintptr_t addr)
+{
+	struct gt_arr *a = gt_enter();
+	long i;
+
+	for (i = a ? gt_last_below(a, addr + 1) : -1; i >= 0 && a->s[i].maxhi > addr; i--)
+		if (a->s[i].r->pg_hi > addr)
+			guard_disarm_async(a->s[i].r, GUARD_WHY_LOCK);
+	gt_leave();
+}
+
 void guard_lock_check(struct lh_thread *t, const void *obj)
 {
-	struct lh_region *r = guard_find((uintptr_t)obj);
-
-	if (r) {
-		guard_disarm_async(r, GUARD_WHY_LOCK);
+	if (guard_find((uintptr_t)obj)) {
+		guard_disarm_page_async((uintptr_t)obj);
 		guard_disarm_flush(t);
 	}
+}
+
+void guard_sync_check(const void *obj)
+{
+	int saved = lh_in_shim;
+
+	if (LH_LIKELY(!atomic_load_explicit(&lh_guard_on, memory_order_relaxed)) || saved)
+		return;
+	lh_in_shim = 1;
+	guard_lock_check(lh_self, obj);
+	lh_in_shim = saved;
 }
 
 /* ---- fork ------------------------------------------------------------------------ */

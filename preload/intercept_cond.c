@@ -16,6 +16,7 @@
 #include <threads.h>
 
 #include "c11err.h"
+#include "guard.h"
 #include "shim.h"
 
 #define CALLER __builtin_return_address(0)
@@ -46,6 +47,7 @@ static int cond_wait_common(struct lh_thread *t, const struct cw *w, void *calle
 	uint32_t depth, mode;
 	int i, r;
 
+	guard_sync_check(w->c);
 	if (!lk)
 		return w->call(w);
 	id = lock_live_id(t, lk, w->kind, w->m);

@@ -20,6 +20,8 @@ LH_REAL_LIST(LH_REAL_DEF)
 #undef LH_REAL_DEF
 int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
 int (*real_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+int (*real_pthread_cond_signal)(pthread_cond_t *);
+int (*real_pthread_cond_broadcast)(pthread_cond_t *);
 
 void real_resolve(void)
 {
@@ -36,6 +38,15 @@ void real_resolve(void)
 	if (!real_pthread_cond_timedwait)
 		*(void **)&real_pthread_cond_timedwait =
 			dlvsym(RTLD_NEXT, "pthread_cond_timedwait", "GLIBC_2.3.2");
+	if (!real_pthread_cond_signal)
+		*(void **)&real_pthread_cond_signal = dlvsym(RTLD_NEXT, "pthread_cond_signal", "GLIBC_2.3.2");
+	if (!real_pthread_cond_broadcast)
+		*(void **)&real_pthread_cond_broadcast =
+			dlvsym(RTLD_NEXT, "pthread_cond_broadcast", "GLIBC_2.3.2");
+	if (!real_pthread_cond_signal)
+		*(void **)&real_pthread_cond_signal = dlsym(RTLD_NEXT, "pthread_cond_signal");
+	if (!real_pthread_cond_broadcast)
+		*(void **)&real_pthread_cond_broadcast = dlsym(RTLD_NEXT, "pthread_cond_broadcast");
 	if (!real_pthread_cond_wait)
 		*(void **)&real_pthread_cond_wait = dlsym(RTLD_NEXT, "pthread_cond_wait");
 	if (!real_pthread_cond_timedwait)

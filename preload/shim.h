@@ -16,6 +16,7 @@
 #define LH_SHIM_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -120,7 +121,13 @@ ssize_t lh_sys_write(int fd, const void *buf, size_t n);  /* raw syscall, never 
 	X(ssize_t, pread64, (int, void *, size_t, off64_t)) \
 	X(ssize_t, recv, (int, void *, size_t, int)) \
 	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \
-	X(ssize_t, recvmsg, (int, struct msghdr *, int))
+	X(ssize_t, recvmsg, (int, struct msghdr *, int)) \
+	X(int, pthread_barrier_wait, (pthread_barrier_t *)) \
+	X(int, sem_wait, (sem_t *)) \
+	X(int, sem_trywait, (sem_t *)) \
+	X(int, sem_timedwait, (sem_t *, const struct timespec *)) \
+	X(int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *)) \
+	X(int, sem_post, (sem_t *))
 
 #define LH_REAL_DECL(ret, name, args) extern ret (*real_##name) args;
 LH_REAL_LIST(LH_REAL_DECL)
@@ -128,6 +135,8 @@ LH_REAL_LIST(LH_REAL_DECL)
 /* versioned: the GLIBC_2.3.2 condition variable functions */
 extern int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
 extern int (*real_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+extern int (*real_pthread_cond_signal)(pthread_cond_t *);
+extern int (*real_pthread_cond_broadcast)(pthread_cond_t *);
 void real_resolve(void);
 #define REAL(name) (LH_LIKELY(real_##name != NULL) ? (void)0 : real_resolve(), real_##name)
 

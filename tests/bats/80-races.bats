@@ -152,3 +152,14 @@ race_events() {
 	jq -e '[.findings[] | select(.kind == "race")][0].fix | test("lock|lh_atomically")' "$(report_json)" >/dev/null ||
 		{ show_run; fail "no fix paragraph"; }
 }
+
+@test "80.16 a lock and a barrier on a guarded page: the page is disarmed with a warning, the program is unharmed" {
+	p=$(prog hs_globals)
+	for g in counter counter,hits,total@total_lock; do
+		run_lh -O guard=$g -- "$p"
+		assert_status 0
+		assert_output "counter=2000 hits=2000 total=2000 flag=1"
+		[[ "$stderr" == *"lockhound:"*disarmed*synchronisation* ]] || { show_run; fail "guard=$g: no disarm warning"; }
+		[[ "$stderr" != *futex* || "$stderr" == *"would fail"* ]] || { show_run; fail "guard=$g: futex error"; }
+	done
+}
