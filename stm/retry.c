@@ -12,7 +12,7 @@
  *   3. full fence;
  *   4. validate again; if stale, unlink and rerun;
  *   5. futex-wait while state == PARKED; then unlink every node.
- * Committing (tx.c): store versions; release the clock; full fence; for each
+ * Committing (tx.c): store the new versions (unlocking); full fence; for each
  * written TVar with a non-empty list, under its stripe lock, wake each
  * waiter: state = 0 by exchange, futex-wake if it was PARKED.
  *
