@@ -304,7 +304,7 @@ static inline struct lh_thread *lh_thread_self(void)
 }
 extern pthread_mutex_t lh_g_threads_lock LH_HIDDEN;
 extern struct lh_thread *lh_g_threads LH_HIDDEN;
-extern _Atomic unsigned lh_g_registered LH_HIDDEN; /* descriptors ever made: 1 = one thread only */
+extern _Atomic unsigned lh_g_registered LH_HIDDEN; /* descriptors ever made, up to 2: 1 = one thread only */
 extern int lh_g_fence_on_begin LH_HIDDEN;
 
 /* ---- memory and hooks (alloc.c) -------------------------------------------- */

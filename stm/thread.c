@@ -98,7 +98,12 @@ struct lh_thread *lh_thread_slow(void)
 	if (lh_g_threads)
 		lh_g_threads->prev = thr;
 	lh_g_threads = thr;
-	atomic_fetch_add(&lh_g_registered, 1);  /* seq_cst: tx.c, commit_lock_and_time */
+	/*
+	 * seq_cst (tx.c, commit_alone and commit_lock_and_time only ask "is it
+	 * 1?"); it stops at 2 or a little more, so it never wraps back to 1.
+	 */
+	if (atomic_load(&lh_g_registered) < 2)
+		atomic_fetch_add(&lh_g_registered, 1);
 	lh_mutex_unlock(&lh_g_threads_lock);
 	/*
 	 * A program's only thread may be committing without per-TVar locks,
