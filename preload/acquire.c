@@ -340,30 +340,36 @@ int acq_lock_wait_top(struct lh_acq *a, int r)
 }
 
 /*
- * Prepare fast_lock() for (obj, mode): the lock in the thread's cache and,
+ * Prepare fast_take() for (obj, mode): the lock in the thread's cache and,
  * when the chain is already known (lock memo or chain set) and nothing
- * unusual applies, the thread memo set.  1 when fast_lock() may now succeed.
+ * unusual applies (the checks of fast_lock), the thread memo set.  The lock
+ * entry when fast_take() may now run, else NULL (take acq_lock).
  */
-int acq_fast_refill(struct lh_thread *t, void *obj, uint32_t kind, uint32_t mode)
+struct lh_lock *acq_fast_refill(struct lh_thread *t, void *obj, uint32_t kind, uint32_t mode)
 {
-	struct lh_lock *lk = lock_lookup(t, obj, kind);
+	struct lh_lock *lk;
 	uint64_t id, prev, key, stack;
 	const struct lh_chain_ent *e;
 
 	if (LH_UNLIKELY(atomic_load_explicit(&lh_guard_on, memory_order_relaxed)))
 		guard_lock_check(t, obj);
+	if (LH_UNLIKELY(atomic_load_explicit(&t->guard_pending, memory_order_relaxed)))
+		return NULL;   /* acq_lock ends the lock epoch (fast_self's check) */
+	lk = lock_lookup(t, obj, kind);
 	if (!lk)
-		return 0;
+		return NULL;
 	id = atomic_load_explicit(&lk->id, memory_order_acquire);
-	if (id == 0 || (t->nleveled | t->in_many) != 0 || lh_stm_hook != NULL ||
+	if (id == 0 || (t->nleveled | t->in_many) != 0 || lh_stm_hook != NULL || t->nheld == t->held_cap ||
+	    atomic_load_explicit(&lk->owner, memory_order_relaxed) == t ||
+	    atomic_load_explicit(&lk->readers, memory_order_relaxed) != 0 ||
 	    atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL)
-		return 0;
+		return NULL;
 	prev = acq_chain(t);
 	key = chain_mix(prev, id, mode);
 	if (!memo_get(t, lk, key, &stack)) {
 		e = chainset_find(&t->chains, key, id, mode, t->seg);
 		if (!e)
-			return 0;
+			return NULL;
 		stack = e->stack;
 		acq_memo_set(t, lk, key, stack);
 	}
@@ -372,7 +378,7 @@ int acq_fast_refill(struct lh_thread *t, void *obj, uint32_t kind, uint32_t mode
 	t->memo_segmode = ((uint64_t)t->seg << 32) | mode;
 	t->memo_key = key;
 	t->memo_stack = stack;
-	return 1;
+	return lk;
 }
 
 int acq_unlock(void *obj, uint32_t kind, int (*unlock_fn)(void *), void *caller)

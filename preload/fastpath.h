@@ -92,39 +92,18 @@ static inline __attribute__((always_inline)) struct lh_thread *fast_self(void)
 }
 
 /*
- * The hot path of a blocking lock: 0 = locked, all bookkeeping done;
- * LH_FAST_MISS = nothing done (lock not in the thread's cache, thread memo
- * not matching, or anything unusual); otherwise the real trylock's result
- * (EBUSY, ...) with the entry still on top of the held stack, for
- * acq_lock_wait_top().  Every exit that is not the common case is a return,
- * so that the interceptor's slow path is a tail call and the common path
- * needs no saved registers.
+ * The bookkeeping and first try of a blocking lock whose checks passed
+ * (fast_lock, or acq_fast_refill for a lock or chain not used lately): the
+ * thread memo (t->memo_key, memo_stack) holds the chain after this
+ * acquisition.  0 = locked; otherwise the real trylock's result with the
+ * entry still on top of the held stack (see fast_lock).
  */
-static inline __attribute__((always_inline)) int fast_lock(void *obj, uint32_t mode, int (*tryf)(void *))
+static inline __attribute__((always_inline)) int fast_take(struct lh_thread *t, void *obj, struct lh_lock *lk,
+		uint64_t id, uint32_t mode, int (*tryf)(void *))
 {
-	struct lh_thread *t = fast_self();
-	uintptr_t a = (uintptr_t)obj;
-	const struct lh_tcache *c;
-	struct lh_lock *lk;
 	struct lh_held *h;
-	uint64_t id;
 	int r;
 
-	if (LH_UNLIKELY(t == NULL))
-		return LH_FAST_MISS;
-	c = &t->cache[(a >> 4) & (LH_TCACHE - 1)];
-	if (LH_UNLIKELY(c->addr != a))
-		return LH_FAST_MISS;
-	lk = c->lk;
-	id = atomic_load_explicit(&lk->id, memory_order_acquire);
-	if (LH_UNLIKELY(t->memo_id != id) || LH_UNLIKELY(t->memo_prev != acq_chain(t)) ||
-	    LH_UNLIKELY(t->memo_segmode != (((uint64_t)t->seg << 32) | mode)) ||
-	    LH_UNLIKELY((t->nleveled | t->in_many) != 0) || LH_UNLIKELY(t->nheld == t->held_cap) ||
-	    LH_UNLIKELY(atomic_load_explicit(&lk->owner, memory_order_relaxed) == t) ||
-	    LH_UNLIKELY(atomic_load_explicit(&lk->readers, memory_order_relaxed) != 0) ||
-	    LH_UNLIKELY(atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL) ||
-	    LH_UNLIKELY(lh_stm_hook != NULL))
-		return LH_FAST_MISS;
 	t->lock_ops++;
 	/* pushed before the try (popped again by the slow path if it fails);
 	 * after the call everything is reloaded from TLS and the top entry */
@@ -153,6 +132,41 @@ static inline __attribute__((always_inline)) int fast_lock(void *obj, uint32_t m
 	return 0;
 }
 
+/*
+ * The hot path of a blocking lock: 0 = locked, all bookkeeping done;
+ * LH_FAST_MISS = nothing done (lock not in the thread's cache, thread memo
+ * not matching, or anything unusual); otherwise the real trylock's result
+ * (EBUSY, ...) with the entry still on top of the held stack, for
+ * acq_lock_wait_top().  Every exit that is not the common case is a return,
+ * so that the interceptor's slow path is a tail call and the common path
+ * needs no saved registers.
+ */
+static inline __attribute__((always_inline)) int fast_lock(void *obj, uint32_t mode, int (*tryf)(void *))
+{
+	struct lh_thread *t = fast_self();
+	uintptr_t a = (uintptr_t)obj;
+	const struct lh_tcache *c;
+	struct lh_lock *lk;
+	uint64_t id;
+
+	if (LH_UNLIKELY(t == NULL))
+		return LH_FAST_MISS;
+	c = &t->cache[(a >> 4) & (LH_TCACHE - 1)];
+	if (LH_UNLIKELY(c->addr != a))
+		return LH_FAST_MISS;
+	lk = c->lk;
+	id = atomic_load_explicit(&lk->id, memory_order_acquire);
+	if (LH_UNLIKELY(t->memo_id != id) || LH_UNLIKELY(t->memo_prev != acq_chain(t)) ||
+	    LH_UNLIKELY(t->memo_segmode != (((uint64_t)t->seg << 32) | mode)) ||
+	    LH_UNLIKELY((t->nleveled | t->in_many) != 0) || LH_UNLIKELY(t->nheld == t->held_cap) ||
+	    LH_UNLIKELY(atomic_load_explicit(&lk->owner, memory_order_relaxed) == t) ||
+	    LH_UNLIKELY(atomic_load_explicit(&lk->readers, memory_order_relaxed) != 0) ||
+	    LH_UNLIKELY(atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL) ||
+	    LH_UNLIKELY(lh_stm_hook != NULL))
+		return LH_FAST_MISS;
+	return fast_take(t, obj, lk, id, mode, tryf);
+}
+
 /* The object on top of the held stack (after fast_lock() returned a
  * trylock failure: the interceptor's argument, not kept across the call). */
 static inline void *fast_top_obj(void)
@@ -163,31 +177,58 @@ static inline void *fast_top_obj(void)
 }
 
 /*
+ * Hand-over-hand release (fast_unlock): the lock below the top of the held
+ * stack goes, the top entry moves down and its chain is recomputed without
+ * the released lock (as acq_held_remove() does).
+ */
+static inline __attribute__((always_inline)) void fast_unlock_below(struct lh_thread *t, struct lh_held *h,
+		uint32_t n)
+{
+	uint64_t prev = n > 2 ? h[-2].chain : LH_CHAIN_SEED;
+
+	t->nheld = n - 1;
+	h[-1] = h[0];
+	h[-1].chain = chain_mix(prev, h[0].id, h[0].mode);
+}
+
+/*
  * Bookkeeping of a common-case unlock (pop the held stack, clear the owner):
  * 1, or 0 when nothing was done (take acq_unlock()).  The caller then
  * tail-calls the real unlock: the lock is on top of this thread's held
- * stack, held once, so the real call cannot fail for any reason the shim
- * would report (not owner, not held); trace_mode=full (an EVENT after the
- * call) always takes acq_unlock().
+ * stack (or just below it: hand-over-hand), held once, so the real call
+ * cannot fail for any reason the shim would report (not owner, not held);
+ * trace_mode=full (an EVENT after the call) always takes acq_unlock().  The
+ * lock is recognised by its entry's address (lh_lock.addr never changes),
+ * not through the thread's lock cache.
  */
 static inline __attribute__((always_inline)) int fast_unlock(void *obj)
 {
 	struct lh_thread *t = fast_self();
 	uintptr_t a = (uintptr_t)obj;
-	const struct lh_tcache *c;
-	const struct lh_held *h;
+	struct lh_held *h;
 	struct lh_lock *lk;
 	uint32_t n;
 
 	if (LH_UNLIKELY(t == NULL) || LH_UNLIKELY(lh_opt.full))
 		return 0;
 	n = t->nheld;
-	c = &t->cache[(a >> 4) & (LH_TCACHE - 1)];
-	if (LH_UNLIKELY(c->addr != a) || LH_UNLIKELY(n == 0))
+	if (LH_UNLIKELY(n == 0))
 		return 0;
-	lk = c->lk;
 	h = &t->held[n - 1];
-	if (LH_UNLIKELY(h->lk != lk) || LH_UNLIKELY(h->depth != 1) || LH_UNLIKELY(h->level != LH_NO_LEVEL) ||
+	lk = h->lk;
+	if (LH_UNLIKELY(lk->addr != a)) {
+		/* hand over hand: the lock just below the top */
+		if (n < 2 || h[-1].lk->addr != a)
+			return 0;
+		lk = h[-1].lk;
+		if (LH_UNLIKELY(h[-1].depth != 1) || LH_UNLIKELY(h[-1].level != LH_NO_LEVEL) ||
+		    LH_UNLIKELY((h[-1].mode & LH_MODE_READ) != 0))
+			return 0;
+		fast_unlock_below(t, h, n);
+		atomic_store_explicit(&lk->owner, NULL, memory_order_relaxed);
+		return 1;
+	}
+	if (LH_UNLIKELY(h->depth != 1) || LH_UNLIKELY(h->level != LH_NO_LEVEL) ||
 	    LH_UNLIKELY((h->mode & LH_MODE_READ) != 0))
 		return 0;
 	t->nheld = n - 1;

@@ -16,8 +16,8 @@
 
 /*
  * A blocking lock interceptor: the inline common path (fast_lock), else the
- * out-of-line rest NAME_slow (a tail call): prepare the fast path and try it
- * once more (a lock or chain this thread has not used lately), or the full
+ * out-of-line rest NAME_slow (a tail call): prepare the fast path and take
+ * it (a lock or chain this thread has not used lately), or the full
  * acquisition (acq_lock), or the wait after a failed first try.
  */
 /* T is a type: it cannot be parenthesized */
@@ -27,10 +27,11 @@
 	{ \
 		struct lh_thread *t = shim_enter(); \
 		struct lh_acq a = { (void *)obj, kind, mode, LH_HOW_BLOCK, tryf, blockf, 0, NULL, caller }; \
+		struct lh_lock *lk; \
 		if (!t) \
 			return REAL(name)(obj); \
-		if (r == LH_FAST_MISS && acq_fast_refill(t, (void *)obj, kind, mode)) \
-			r = fast_lock((void *)obj, mode, tryf); \
+		if (r == LH_FAST_MISS && (lk = acq_fast_refill(t, (void *)obj, kind, mode)) != NULL) \
+			r = fast_take(t, (void *)obj, lk, t->memo_id, mode, tryf); \
 		if (r == 0) \
 			return conv(0); \
 		return conv(r == LH_FAST_MISS ? acq_lock(&a) : acq_lock_wait_top(&a, r)); \

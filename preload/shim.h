@@ -343,7 +343,7 @@ struct lh_acq {
 };
 int acq_lock(struct lh_acq *a);           /* errno-style result */
 int acq_lock_wait_top(struct lh_acq *a, int r);
-int acq_fast_refill(struct lh_thread *t, void *obj, uint32_t kind, uint32_t mode);
+struct lh_lock *acq_fast_refill(struct lh_thread *t, void *obj, uint32_t kind, uint32_t mode);
 void acq_memo_set(struct lh_thread *t, struct lh_lock *lk, uint64_t key, uint64_t stack);
 extern _Atomic uint32_t lh_memo_epoch;    /* bumped in a fork child */
 void acq_reacquire(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode, uint32_t depth);
