@@ -20,6 +20,7 @@
 #include "analyzer.h"
 #include "../../report/report.h"
 #include "tap.h"
+#include "trace_bytes.h"
 
 /* ---- code sites ------------------------------------------------------------ */
 
@@ -35,39 +36,7 @@ SITE(site_other)
 
 enum { ST_INC = 0x1001, ST_INC2, ST_READ, ST_INIT, ST_ALLOC, ST_OTHER };
 
-/* ---- a tiny trace writer ------------------------------------------------------ */
-
-typedef struct tw {
-	uint8_t *buf; size_t len, cap;
-	uint8_t *blk; size_t blen, bcap;
-} tw;
-
-static void tw_put(uint8_t **b, size_t *len, size_t *cap, const void *p, size_t n)
-{
-	if (*len + n > *cap) {
-		*cap = (*len + n) * 2 + 64;
-		*b = realloc(*b, *cap);
-		if (!*b)
-			abort();
-	}
-	memcpy(*b + *len, p, n);
-	*len += n;
-}
-
-static void tw_rec(tw *w, uint16_t type, void *fixed, size_t flen, const void *tail, size_t tlen)
-{
-	lh_rec_header *h = fixed;
-	static const uint8_t zero[8];
-	size_t total = LH_REC_ALIGN(flen + tlen);
-
-	h->type = type;
-	h->size = (uint32_t)total;
-	tw_put(&w->blk, &w->blen, &w->bcap, fixed, flen);
-	if (tlen)
-		tw_put(&w->blk, &w->blen, &w->bcap, tail, tlen);
-	if (total > flen + tlen)
-		tw_put(&w->blk, &w->blen, &w->bcap, zero, total - flen - tlen);
-}
+/* ---- trace writing (trace_bytes.h) and the records these tests use ------- */
 
 static int add_main_module(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -118,16 +87,9 @@ static void tw_stack(tw *w, uint64_t id, void (*fn)(void))
  * T2 created by T1 in segment 0, T3 created by T1 in segment 1. */
 static void tw_begin(tw *w, uint64_t pid)
 {
-	lh_file_header h;
 	lh_rec_process pr;
 
-	memset(w, 0, sizeof(*w));
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, LH_TRACE_MAGIC, 8);
-	h.version = LH_TRACE_VERSION;
-	h.header_size = sizeof(h);
-	h.pid = pid;
-	tw_put(&w->buf, &w->len, &w->cap, &h, sizeof(h));
+	tw_header(w, LH_TRACE_VERSION, pid, 0, 0, 0);
 	memset(&pr, 0, sizeof(pr));
 	pr.pid = pid;
 	tw_rec(w, LH_REC_PROCESS, &pr, sizeof(pr), "prog", 5);
@@ -213,15 +175,6 @@ static void tw_access(tw *w, uint64_t seq, uint64_t region, uint32_t tid, uint32
 	tw_rec(w, LH_REC_ACCESS, &r, sizeof(r.a) + nlocks * sizeof(lh_access_lock), NULL, 0);
 }
 
-static void tw_flush(tw *w)
-{
-	lh_block_header b = { LH_BLOCK_MAGIC, (uint32_t)w->blen, lh_crc32c(0, w->blk, w->blen), 1 };
-
-	tw_put(&w->buf, &w->len, &w->cap, &b, sizeof(b));
-	tw_put(&w->buf, &w->len, &w->cap, w->blk, w->blen);
-	w->blen = 0;
-}
-
 static char dir[256];
 static int ntrace;
 static int ndiag;
@@ -239,16 +192,12 @@ static int tw_analyze(tw *w, lh_model *m)
 {
 	char path[320];
 	lh_analysis_opts o = { 0 };
-	FILE *f;
 	int rc;
 
-	tw_flush(w);
+	tw_flush(w, 1);
 	snprintf(path, sizeof(path), "%s/lockhound.%d.trace", dir, ++ntrace);
-	f = fopen(path, "w");
-	if (!f || fwrite(w->buf, 1, w->len, f) != w->len || fclose(f) != 0)
-		abort();
-	free(w->buf);
-	free(w->blk);
+	tw_save(w, path, w->len);
+	tw_free(w);
 	lh_model_init(m);
 	rc = lh_read_trace(m, path);
 	if (lh_analyze(m, &o) != 0)
@@ -679,13 +628,10 @@ static void test_suppress(void)
 		tw_region(&w, 1, 0x601100, 8, 0, "counter", LH_REGION_SYMBOL, 0);
 		tw_access(&w, 1, 1, 2, 0, 1, k ? ST_INC2 : ST_INC, 0);
 		tw_access(&w, 2, 1, 3, 0, 1, ST_OTHER, 0);
-		tw_flush(&w);
+		tw_flush(&w, 1);
 		snprintf(tpath, sizeof(tpath), "%s/lockhound.%d.trace", dir, ++ntrace);
-		f = fopen(tpath, "w");
-		if (!f || fwrite(w.buf, 1, w.len, f) != w.len || fclose(f) != 0)
-			abort();
-		free(w.buf);
-		free(w.blk);
+		tw_save(&w, tpath, w.len);
+		tw_free(&w);
 		lh_model_init(&m);
 		lh_read_trace(&m, tpath);
 		o.suppressions = path;
