@@ -105,8 +105,7 @@ static inline __attribute__((always_inline)) int fast_take(struct lh_thread *t, 
 	int r;
 
 	t->lock_ops++;
-	/* pushed before the try (popped again by the slow path if it fails);
-	 * after the call everything is reloaded from TLS and the top entry */
+	/* pushed before the try (popped again by the slow path if it fails) */
 	h = &t->held[t->nheld];
 	h->chain = t->memo_key;
 	h->lk = lk;
@@ -119,16 +118,14 @@ static inline __attribute__((always_inline)) int fast_take(struct lh_thread *t, 
 	r = tryf(obj);
 	if (LH_UNLIKELY(r != 0))
 		return r;
-	t = lh_self;
-	h = &t->held[t->nheld - 1];
+	/* t and lk kept across the call (the two saved registers); no EVENT:
+	 * acq_fast_refill never sets the thread memo under trace_mode=full */
 	if (mode & LH_MODE_READ) {
-		if (atomic_fetch_add_explicit(&h->lk->readers, 1, memory_order_relaxed) == 0)
-			atomic_store_explicit(&h->lk->rd_owner, t, memory_order_relaxed);
+		if (atomic_fetch_add_explicit(&lk->readers, 1, memory_order_relaxed) == 0)
+			atomic_store_explicit(&lk->rd_owner, t, memory_order_relaxed);
 	} else {
-		atomic_store_explicit(&h->lk->owner, t, memory_order_relaxed);
+		atomic_store_explicit(&lk->owner, t, memory_order_relaxed);
 	}
-	if (LH_UNLIKELY(lh_opt.full))
-		acq_event(t, LH_EV_ACQUIRE, mode, h->id);
 	return 0;
 }
 
