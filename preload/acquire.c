@@ -88,7 +88,8 @@ void acq_memo_set(struct lh_thread *t, struct lh_lock *lk, uint64_t key, uint64_
 }
 
 /* A chain not seen before in this segment: stack, DEP, remember. */
-static uint64_t acq_new_chain(struct lh_thread *t, struct lh_lock *lk, uint64_t key, uint64_t id, uint32_t mode)
+static __attribute__((noinline)) uint64_t acq_new_chain(struct lh_thread *t, struct lh_lock *lk, uint64_t key,
+		uint64_t id, uint32_t mode)
 {
 	struct lh_tbuf *b;
 	lh_rec_dep *d;
@@ -127,8 +128,8 @@ static uint64_t acq_new_chain(struct lh_thread *t, struct lh_lock *lk, uint64_t 
 
 /* DEP for acquiring (id, mode) now: the chain key (the held stack's chain
  * after the push, for acq_took) in *key; returns the stack id to remember. */
-static inline uint64_t acq_chain_check(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint32_t mode,
-		uint64_t *key)
+static inline __attribute__((always_inline)) uint64_t acq_chain_check(struct lh_thread *t, struct lh_lock *lk,
+		uint64_t id, uint32_t mode, uint64_t *key)
 {
 	uint64_t stack;
 	struct lh_chain_ent *e;

@@ -72,7 +72,10 @@ void stack_init_self_range(void)
 	dl_iterate_phdr(self_range_cb, (void *)(uintptr_t)&stack_init_self_range);
 }
 
-int stack_capture(uintptr_t *pcs, int max)
+/* Inlined into stack_here: every frame between the capture and the
+ * program's call site is unwound (and dropped), so one frame less is a
+ * cheaper capture. */
+static inline __attribute__((always_inline)) int capture(uintptr_t *pcs, int max)
 {
 	void *buf[LH_MAX_DEPTH + 16];
 	int n, i, skip = 0, saved = lh_in_shim;
@@ -97,6 +100,11 @@ int stack_capture(uintptr_t *pcs, int max)
 	if (n > 0 && pcs[0])
 		pcs[0] -= 1;
 	return n;
+}
+
+int stack_capture(uintptr_t *pcs, int max)
+{
+	return capture(pcs, max);
 }
 
 int stack_in_shim(uintptr_t pc)
@@ -197,7 +205,7 @@ uint64_t stack_here(int max)
 	int n;
 
 	tw_modules_maybe_rescan(lh_self);
-	n = stack_capture(pcs, max);
+	n = capture(pcs, max);
 
 	return stack_intern(pcs, n);
 }
