@@ -116,8 +116,11 @@ static inline __attribute__((always_inline)) int fast_take(struct lh_thread *t, 
 	h->level = LH_NO_LEVEL;
 	t->nheld++;
 	r = tryf(obj);
-	if (LH_UNLIKELY(r != 0))
+	if (LH_UNLIKELY(r != 0)) {
+		if (r < 0)       /* errno values: tells the compiler that the */
+			__builtin_unreachable();   /* caller's MISS path is over */
 		return r;
+	}
 	/* t and lk kept across the call (the two saved registers); no EVENT:
 	 * acq_fast_refill never sets the thread memo under trace_mode=full */
 	if (mode & LH_MODE_READ) {

@@ -36,12 +36,21 @@
 			return conv(0); \
 		return conv(r == LH_FAST_MISS ? acq_lock(&a) : acq_lock_wait_top(&a, r)); \
 	} \
+	/* the first try failed: the object is found again on the held stack, \
+	 * so the common path keeps nothing but the thread and the lock entry \
+	 * across the real trylock */ \
+	static __attribute__((noinline)) int name##_busy(int r, void *caller) \
+	{ \
+		return name##_slow((T *)fast_top_obj(), r, caller); \
+	} \
 	LH_EXPORT int name(T *obj) \
 	{ \
 		int r = fast_lock((void *)obj, mode, tryf); \
 		if (LH_LIKELY(r == 0)) \
 			return conv(0); \
-		return name##_slow(r == LH_FAST_MISS ? obj : (T *)fast_top_obj(), r, CALLER); \
+		if (r == LH_FAST_MISS) \
+			return name##_slow(obj, r, CALLER); \
+		return name##_busy(r, CALLER); \
 	}
 
 /* An unlock interceptor: pop and tail-call the real unlock, else NAME_slow. */
