@@ -338,6 +338,13 @@ static void sensor_fault(struct lh_region *r, uintptr_t a, ucontext_t *uc, const
 		if (!atomic_load(&r->armed))
 			write = 1;
 		pk_open_in_frame(uc, si->si_pkey, write);
+		/* the key stays open until the thread's next lock operation
+		 * closes it: make sure that one takes the slow path even when
+		 * nothing was observed (a neighbour on the page, a fault inside
+		 * the shim), or the key would stay open past it and the
+		 * thread's later accesses, unlocked ones included, be missed */
+		if (t)
+			atomic_store(&t->guard_pending, 1);
 		return;
 	}
 	if (!atomic_load(&r->armed) && !(r = guard_find(a)))
