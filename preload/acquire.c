@@ -341,6 +341,29 @@ int acq_lock_wait_top(struct lh_acq *a, int r)
 }
 
 /*
+ * The entry for address a when t holds a lock: the successor of the top
+ * entry if it is that lock (no table probe), else the cached or table
+ * entry, which becomes the successor.  Also fills the thread's cache.
+ */
+static struct lh_lock *acq_successor(struct lh_thread *t, uintptr_t a, uint32_t kind)
+{
+	struct lh_lock *top = t->held[t->nheld - 1].lk;
+	struct lh_lock *lk = atomic_load_explicit(&top->succ, memory_order_relaxed);
+	struct lh_tcache *c;
+
+	if (LH_LIKELY(lk != NULL) && LH_LIKELY(lk->addr == a)) {
+		c = &t->cache[(a >> 4) & (LH_TCACHE - 1)];
+		c->addr = a;
+		c->lk = lk;
+		return lk;
+	}
+	lk = lock_lookup(t, (void *)a, kind);
+	if (lk)
+		atomic_store_explicit(&top->succ, lk, memory_order_relaxed);
+	return lk;
+}
+
+/*
  * Prepare fast_take() for (obj, mode): the lock in the thread's cache and,
  * when the chain is already known (lock memo or chain set) and nothing
  * unusual applies (the checks of fast_lock), the thread memo set.  The lock
@@ -356,7 +379,7 @@ struct lh_lock *acq_fast_refill(struct lh_thread *t, void *obj, uint32_t kind, u
 		guard_lock_check(t, obj);
 	if (LH_UNLIKELY(atomic_load_explicit(&t->guard_pending, memory_order_relaxed)))
 		return NULL;   /* acq_lock ends the lock epoch (fast_self's check) */
-	lk = lock_lookup(t, obj, kind);
+	lk = t->nheld ? acq_successor(t, (uintptr_t)obj, kind) : lock_lookup(t, obj, kind);
 	if (!lk)
 		return NULL;
 	id = atomic_load_explicit(&lk->id, memory_order_acquire);

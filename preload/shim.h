@@ -161,6 +161,11 @@ struct lh_lock {
 	_Atomic(struct lh_thread *) rd_owner; /* last reader (readers == 1)    */
 	const char *_Atomic name; /* lh_lock_name, arena copy                   */
 	_Atomic uintptr_t cond_mutex; /* condvars: mutex address last used     */
+	/* the lock last acquired while this one was on top of a held stack
+	 * (acq_fast_refill): a walk over many locks in the same order (hand
+	 * over hand) finds the next entry here instead of in the table; valid
+	 * only if succ->addr is the address asked for (entries never move) */
+	_Atomic(struct lh_lock *) succ;
 };
 
 struct lh_table;
