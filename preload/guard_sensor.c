@@ -240,7 +240,8 @@ static int pk_arm(struct lh_region *r)
 	return 0;
 }
 
-/* Open key in the interrupted context (read-only unless `write`). */
+/* Open key in the interrupted context (read-only unless `write`); key -1:
+ * every key of ours, read/write. */
 static void pk_open_in_frame(ucontext_t *uc, int key, int write)
 {
 	char *x = (char *)uc->uc_mcontext.fpregs;
@@ -256,7 +257,10 @@ static void pk_open_in_frame(ucontext_t *uc, int key, int write)
 		*pkru = atomic_load(&pk_deny);
 		*bv |= 1ull << 9;
 	}
-	*pkru &= ~((write ? 3u : 1u) << (2 * key));
+	if (key < 0)
+		*pkru &= ~atomic_load(&pk_deny);
+	else
+		*pkru &= ~((write ? 3u : 1u) << (2 * key));
 }
 
 /* One of the keys the sensor allocated (so a fault with it is ours even
@@ -346,7 +350,9 @@ static void sensor_fault(struct lh_region *r, uintptr_t a, ucontext_t *uc, const
 	if (lh_guard_pku) {
 		if (!atomic_load(&r->armed))
 			write = 1;
-		pk_open_in_frame(uc, si->si_pkey, write);
+		/* si_pkey is the page's key (the last region armed on a shared
+		 * page gave it); 0 when the page was disarmed on the way */
+		pk_open_in_frame(uc, pk_is_ours((int)si->si_pkey) ? (int)si->si_pkey : -1, write);
 		/* the key stays open until the thread's next lock operation
 		 * closes it: make sure that one takes the slow path even when
 		 * nothing was observed (a neighbour on the page, a fault inside
@@ -375,11 +381,13 @@ static void sensor_segv(int sig, siginfo_t *si, void *ucv)
 		errno = saved;
 		return;
 	}
-	if (ours && lh_guard_pku && pk_is_ours(si->si_pkey)) {
+	if (ours && lh_guard_pku && (pk_is_ours((int)si->si_pkey) || guard_find_any(a))) {
 		/* a region disarmed or removed while this access was on its
-		 * way (its pages still carry the key for a moment): let the
-		 * access through; the thread's next lock op closes the key */
-		pk_open_in_frame(uc, si->si_pkey, 1);
+		 * way: the page still had the key at the access, but si_pkey
+		 * may already say 0 (the kernel reads the key of the mapping
+		 * when it sends the signal).  Let the access through with
+		 * every key of ours open; the next lock op closes them. */
+		pk_open_in_frame(uc, -1, 1);
 		if (lh_self)
 			atomic_store(&lh_self->guard_pending, 1);
 		errno = saved;
