@@ -69,7 +69,7 @@ BENCH_BIN    := $(foreach f,$(BENCH_SRC),$(BUILD)/bench/$(basename $(notdir $(f)
 SHIM_LIBS    := -ldl -lpthread -lunwind
 HOST_LIBS    := -ldw -lelf -lgvc -lcgraph -lpthread -lm -ldl
 
-.PHONY: all check demo bench lint deps setup install clean
+.PHONY: all check check-pku demo bench lint deps setup install clean
 all: $(SHIM) $(CORELIB) $(CLI) $(STM_SO) $(STM_A) $(UNIT_BIN) $(PROG_BIN) $(EXAMPLE_BIN) $(BENCH_BIN)
 
 # ---- objects ---------------------------------------------------------------
@@ -166,6 +166,11 @@ setup:
 check: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) bash tests/run
+
+# The pku race sensor under QEMU's emulated CPU (not in `check`: needs
+# qemu-system-x86, linux-image-amd64, busybox-static; exits 77 without them).
+check-pku: all
+	$(Q)BUILD=$(BUILD) bash tests/pku/run.sh
 
 DEMO_DIR := $(BUILD)/demo
 demo: setup

@@ -157,7 +157,9 @@ race_events() {
 	p=$(prog hs_globals)
 	for g in counter counter,hits,total@total_lock; do
 		run_lh -O guard=$g -- "$p"
-		assert_status 0
+		# 0, or 66 when an unlocked update of counter was observed before
+		# the barrier disarmed the page (a true race, rarely caught)
+		[ "$status" -eq 0 ] || [ "$status" -eq 66 ] || { show_run; fail "guard=$g: exit status $status"; }
 		# counter and hits are updated without a lock on purpose (lost
 		# updates are the program's own); total is under total_lock
 		assert_output --regexp '^counter=[0-9]+ hits=[0-9]+ total=2000 flag=1$'
