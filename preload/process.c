@@ -81,6 +81,13 @@ void shim_flush_everything(int stats)
 	tw_modules_maybe_rescan(lh_self);
 	if (atomic_load(&lh_guard_on) && lh_self && !atomic_load(&lh_self->exited))
 		guard_epoch_end(lh_self);   /* the calling thread's observations */
+	if (stats && atomic_load(&lh_guard_dropped)) {
+		char n[24];
+
+		lh_say(fmt_u64(n, atomic_exchange(&lh_guard_dropped, 0)),
+				" observations of guarded memory were lost (more than 256 in one lock epoch,"
+				" or a thread without a ring): races on them can be missed", LH_END);
+	}
 	if (stats)
 		tw_stats(lh_self);
 	tw_flush_all(0);
