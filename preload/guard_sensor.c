@@ -220,6 +220,10 @@ static int pk_key_for(const struct lh_region *r)
 	}
 	if (pk_n == 0)
 		return -1;
+	if (pk_rot == 0)
+		lh_say("more guarded regions than memory protection keys: regions now share keys,"
+				" and regions on one key hide each other's accesses within a lock epoch"
+				" (coverage drops; fewer guards, or one declared lock per group, keep it)", LH_END);
 	return pk_key[pk_rot++ % pk_n];
 }
 

@@ -135,6 +135,14 @@ guard_own_segv: value 42" $P/guard_own_segv $g
 	lh $m "pku_cases sighandler: handler access under the lock" 0 "" \
 		"pku_cases: sighandler counter 3 hits 0" $BUILD/tests/pku-cases sighandler
 	lh $m "pku_cases keys 20 (more regions than keys): none" 0 "" "pku_cases: keys 20 total 120" $BUILD/tests/pku-cases keys 20
+	if [ "$m" = pku ]; then
+		N=$((N + 1))
+		if grep -q 'more guarded regions than memory protection keys' $W/stderr; then
+			say "ok $N - [pku] keys 20: the key sharing and its cost in coverage are said"
+		else
+			say "not ok $N - [pku] keys 20: no key-sharing warning"
+		fi
+	fi
 	maymiss=1   # the other thread may be stepping through that object's page
 	lh $m "pku_cases keys 20 planted: race" 66 race "pku_cases: keys 20 total 1[12]*" $BUILD/tests/pku-cases keys 20 planted
 	maymiss=""
