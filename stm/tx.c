@@ -708,7 +708,6 @@ static int commit_alone(struct lh_tx *tx, uint64_t *wvp)
 {
 	struct lh__wentry *w, *end = tx->lg.wp;
 	uint64_t now = tx->lg.rv, wv = now + 2;
-	uint32_t site = tx->site_id;
 
 	if (!atomic_compare_exchange_strong(&lh_g_clock, &now, now + 1))
 		return 0;
@@ -717,10 +716,17 @@ static int commit_alone(struct lh_tx *tx, uint64_t *wvp)
 		tx->lg.rv = wv;
 		return 0;
 	}
-	for (w = tx->lg.w; w < end; w++) {
+	/*
+	 * No writer site: tv->writer_site only names, for statistics, the
+	 * site whose commit made another transaction abort (lh_tx_abort),
+	 * and no transaction can abort because of this one.  An abort blames
+	 * a TVar whose version changed after the victim read it; the victim's
+	 * thread had registered before its read, so the commit that changed
+	 * it saw a count of 2 (after its clock CAS or its locks, see the
+	 * essay) and took the locking path, which stores its site.
+	 */
+	for (w = tx->lg.w; w < end; w++)
 		atomic_store_explicit(&w->tv->ver, wv, memory_order_relaxed);
-		atomic_store_explicit(&w->tv->writer_site, site, memory_order_relaxed);
-	}
 	atomic_thread_fence(memory_order_release);
 	for (w = tx->lg.w; w < end; w++)
 		atomic_store_explicit(&w->tv->val, w->val, memory_order_relaxed);

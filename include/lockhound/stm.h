@@ -399,7 +399,7 @@ struct lh_tvar {
 	_Atomic uint64_t ver;                   /* version word: bit 63 lock, commit time (tx.c) */
 	_Atomic intptr_t val;                   /* the committed value */
 	struct lh_wnode *_Atomic waiters;       /* parked retriers (retry.c) */
-	_Atomic uint32_t writer_site;           /* site of the last writer (statistics) */
+	_Atomic uint32_t writer_site;           /* site of the last locking writer (statistics; tx.c) */
 	uint32_t live;                          /* slab bookkeeping (tvar.c) */
 };
 
