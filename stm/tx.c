@@ -972,18 +972,71 @@ static inline __attribute__((always_inline)) int run(lh_site *site, lh_tx_fn fn,
 	return r;
 }
 
-int lh_atomically(lh_tx_fn fn, void *arg)
-{
-	int rc;
-
-	return run(NULL, fn, arg, 0, &rc);
-}
-
-int lh_atomically_at(lh_site *site, lh_tx_fn fn, void *arg)
+/* run() without a timeout: a new thread, a new site, or a nested call. */
+static __attribute__((noinline)) int run_plain(lh_site *site, lh_tx_fn fn, void *arg)
 {
 	int rc;
 
 	return run(site, fn, arg, 0, &rc);
+}
+
+/* The first attempt of a transaction when wasted time is measured. */
+static __attribute__((noinline)) int run_timed(struct lh_tx *tx)
+{
+	tx->attempt_start_ns = lh_now_ns();
+	return run_attempts(tx);
+}
+
+/*
+ * The entry of lh_atomically() and lh_atomically_at(): run() for the
+ * common case (a known thread, the same site as its last transaction, no
+ * timeout, not nested), with no call before run_attempts() other than tail
+ * calls, so that it needs no stack frame.  The streak is 0, so the first
+ * attempt is never irrevocable: tx_begin() without that branch.
+ */
+static inline __attribute__((always_inline)) int run_fast(lh_site *site, lh_tx_fn fn, void *arg)
+{
+	struct lh_thread *thr = lh_self_;
+	struct lh_tx *tx;
+	uint32_t sid = 0;
+	int timing;
+
+	if (LH_UNLIKELY(thr == NULL))
+		return run_plain(site, fn, arg);
+	tx = &thr->tx;
+	if (site) {
+		int id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+
+		if (LH_UNLIKELY(id <= 0))
+			return run_plain(site, fn, arg);
+		sid = (uint32_t)id - 1;
+	}
+	if (LH_UNLIKELY(sid != tx->site_id || tx->depth > 0))
+		return run_plain(site, fn, arg);
+	tx->streak = 0;
+	tx->fn = fn;
+	tx->arg = arg;
+	tx->depth = 1;
+	tx->lg.rp = tx->lg.r;
+	tx->lg.wp = tx->lg.w;
+	tx->un = 0;
+	tx->lg.bloom = 0;
+	lh_publish_active(thr, tx->lg.rv);
+	timing = atomic_load_explicit(&lh_g_timing, memory_order_relaxed);
+	tx->timing = timing;
+	if (LH_UNLIKELY(timing))
+		return run_timed(tx);
+	return run_attempts(tx);
+}
+
+int lh_atomically(lh_tx_fn fn, void *arg)
+{
+	return run_fast(NULL, fn, arg);
+}
+
+int lh_atomically_at(lh_site *site, lh_tx_fn fn, void *arg)
+{
+	return run_fast(site, fn, arg);
 }
 
 int lh_atomically_timeout(lh_site *site, lh_tx_fn fn, void *arg, long long timeout_ns,
