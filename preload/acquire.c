@@ -36,6 +36,14 @@ _Atomic uint32_t lh_memo_epoch;
 			guard_epoch_end(t); \
 	} while (0)
 
+/* ... and after the held set changed, the pku sensor may leave keys open for
+ * the new epoch (sensor_epoch_open; only once some region could be). */
+#define ACQ_EPOCH_OPEN(t) \
+	do { \
+		if (LH_UNLIKELY(atomic_load_explicit(&lh_guard_ol_open, memory_order_relaxed))) \
+			sensor_epoch_open(t); \
+	} while (0)
+
 int acq_held_find(struct lh_thread *t, struct lh_lock *lk)
 {
 	int i;
@@ -55,12 +63,13 @@ void acq_held_remove(struct lh_thread *t, int i)
 	if (t->held[i].level != LH_NO_LEVEL)
 		t->nleveled--;
 	t->nheld--;
-	if ((uint32_t)i == t->nheld)
-		return;
-	memmove(&t->held[i], &t->held[i + 1], (size_t)(t->nheld - (uint32_t)i) * sizeof(t->held[0]));
-	chain = i ? t->held[i - 1].chain : LH_CHAIN_SEED;
-	for (j = (uint32_t)i; j < t->nheld; j++)
-		chain = t->held[j].chain = chain_mix(chain, t->held[j].id, t->held[j].mode);
+	if ((uint32_t)i != t->nheld) {
+		memmove(&t->held[i], &t->held[i + 1], (size_t)(t->nheld - (uint32_t)i) * sizeof(t->held[0]));
+		chain = i ? t->held[i - 1].chain : LH_CHAIN_SEED;
+		for (j = (uint32_t)i; j < t->nheld; j++)
+			chain = t->held[j].chain = chain_mix(chain, t->held[j].id, t->held[j].mode);
+	}
+	ACQ_EPOCH_OPEN(t);
 }
 
 void acq_event(struct lh_thread *t, uint16_t op, uint32_t mode, uint64_t id)
@@ -147,6 +156,7 @@ static void acq_took(struct lh_thread *t, struct lh_lock *lk, uint64_t id, uint3
 		uint64_t key)
 {
 	held_push(t, lk, id, mode, stack, key);
+	ACQ_EPOCH_OPEN(t);
 	if (mode & LH_MODE_READ) {
 		if (atomic_fetch_add_explicit(&lk->readers, 1, memory_order_relaxed) == 0)
 			atomic_store_explicit(&lk->rd_owner, t, memory_order_relaxed);

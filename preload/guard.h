@@ -68,12 +68,24 @@ struct lh_region {
 	_Atomic int open;         /* threads that opened its pages (steps, I/O) */
 	_Atomic int ended;        /* REGION END record written                  */
 	_Atomic int disarm_why;   /* set in the handler: GUARD_WHY_*            */
+	/* online lockset state (pku steady state, guard_sensor.c): fed by the
+	 * observations at epoch ends, read at lock operations; ol_lock guards */
+	lh_spin ol_lock;
+	uint32_t ol_state;        /* GUARD_OL_*                                  */
+	uint32_t ol_owner;        /* Exclusive: the owner's tid                  */
+	uint32_t ol_nc;           /* candidate locks in ol_c                     */
+	uint64_t ol_c[4];         /* the candidate set C (lock ids)              */
 };
+enum { GUARD_OL_VIRGIN = 0, GUARD_OL_EXCL, GUARD_OL_SHARED, GUARD_OL_SM, GUARD_OL_NEVER };
 enum { GUARD_WHY_NONE = 0, GUARD_WHY_BUDGET = 1, GUARD_WHY_LOCK = 2 };
 
 /* table (guard_table.c); lookups are async-signal-safe and lock-free */
 struct lh_region *guard_find(uintptr_t addr);       /* armed region watching addr's page */
 struct lh_region *guard_find_any(uintptr_t addr);   /* same, armed or not           */
+/* fn on every region of the table (lock-free read), until it returns
+ * non-zero (that value is returned); -E2BIG without a call when there are
+ * more than max regions. */
+int guard_each(int (*fn)(struct lh_region *r, void *arg), void *arg, uint32_t max);
 /* Before a call that may hand obj to futex(2) (barriers, semaphores,
  * condition variables): a guarded page there is disarmed first.  Cheap
  * when nothing is guarded; does nothing inside the shim. */
@@ -99,6 +111,12 @@ int sensor_arm(struct lh_region *r);     /* protect its pages; 0 or -errno */
 void sensor_disarm(struct lh_region *r); /* pages back to read/write       */
 void sensor_protect_range(uintptr_t lo, uintptr_t hi); /* PROT_NONE / key, async-safe */
 void sensor_epoch_close(struct lh_thread *t); /* pku: deny the keys again   */
+/* pku: the thread's held set just changed: open the keys whose regions its
+ * accesses cannot change (no traps in a correctly locked steady state) */
+void sensor_epoch_open(struct lh_thread *t);
+/* pku: an observation of the region at addr by t with its current held set */
+void sensor_online_observe(struct lh_thread *t, uintptr_t addr, int write);
+extern _Atomic int lh_guard_ol_open;     /* some region could be left open */
 void sensor_thread_start(struct lh_thread *t);
 extern int lh_guard_pku;                 /* 1: pku backend, 0: mprotect    */
 /* Around a system call that hands [addr, addr + len) to the kernel: open

@@ -187,8 +187,11 @@ void guard_epoch_end(struct lh_thread *t)
 	g = atomic_load(&t->guard_ring);
 	if (g && g->n) {
 		tw_modules_maybe_rescan(t);
-		for (i = 0; i < g->n; i++)
+		for (i = 0; i < g->n; i++) {
 			epoch_write(t, &g->e[i]);
+			if (lh_guard_pku && !(g->e[i].flags & LH_ACCESS_KERNEL))
+				sensor_online_observe(t, g->e[i].addr, g->e[i].flags & LH_ACCESS_WRITE);
+		}
 	}
 	if (g) {
 		g->n = 0;

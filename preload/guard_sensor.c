@@ -514,6 +514,143 @@ void sensor_epoch_close(struct lh_thread *t)
 	pk_write(pk_read() | deny);
 }
 
+/* ---- pku: no traps in a correctly locked steady state ------------------------
+ *
+ * The shim keeps an online copy of each region's lockset state, fed by the
+ * observations at epoch ends (sensor_online_observe), and after each change
+ * of a thread's held set (sensor_epoch_open) leaves a key open for the coming
+ * epoch when no access the thread could make to the regions on it would
+ * change their state: Shared-Modified with every candidate lock held in
+ * write mode: read/write; Shared (or Shared-Modified with some candidate
+ * held only for reading) with every candidate held: read-only, so that the
+ * first write still traps.  Virgin, Exclusive, an empty or oversized C, more
+ * than GUARD_OL_MAX regions: closed, as before.  The online state has no
+ * happens-before and does not intersect the previous owner's lockset, so
+ * its C contains the analyzer's: an access it lets through leaves the
+ * analyzer's state unchanged too.  Once any region could be left open, a
+ * thread that passed here is marked pending, so that its every lock
+ * operation takes the slow path and decides again (one WRPKRU each). */
+#define GUARD_OL_MAX 64
+_Atomic int lh_guard_ol_open;
+
+static int ol_held(const struct lh_thread *t, uint64_t id, int write)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nheld; i++)
+		if (t->held[i].id == id && (!write || !(t->held[i].mode & LH_MODE_READ)))
+			return 1;
+	return 0;
+}
+
+void sensor_online_observe(struct lh_thread *t, uintptr_t addr, int write)
+{
+	struct lh_region *r = guard_find(addr);
+	uint32_t i, n = 0;
+
+	if (!r || addr - r->addr >= r->len)
+		return;
+	spin_lock(&r->ol_lock);
+	switch (r->ol_state) {
+	case GUARD_OL_VIRGIN:
+		r->ol_state = GUARD_OL_EXCL;
+		r->ol_owner = t->tid;
+		break;
+	case GUARD_OL_EXCL:
+		if (r->ol_owner == t->tid)
+			break;
+		r->ol_state = write ? GUARD_OL_SM : GUARD_OL_SHARED;
+		for (i = 0; i < t->nheld; i++) {
+			if (write && (t->held[i].mode & LH_MODE_READ))
+				continue;
+			if (n == sizeof(r->ol_c) / sizeof(r->ol_c[0])) {
+				r->ol_state = GUARD_OL_NEVER;
+				break;
+			}
+			r->ol_c[n++] = t->held[i].id;
+		}
+		r->ol_nc = n;
+		break;
+	case GUARD_OL_SHARED:
+	case GUARD_OL_SM:
+		for (i = 0; i < r->ol_nc; i++)
+			if (ol_held(t, r->ol_c[i], write))
+				r->ol_c[n++] = r->ol_c[i];
+		r->ol_nc = n;
+		if (write)
+			r->ol_state = GUARD_OL_SM;
+		break;
+	default:
+		break;
+	}
+	if ((r->ol_state == GUARD_OL_SHARED || r->ol_state == GUARD_OL_SM) && r->ol_nc > 0)
+		atomic_store(&lh_guard_ol_open, 1);
+	spin_unlock(&r->ol_lock);
+}
+
+struct ol_keys {
+	const struct lh_thread *t;
+	uint8_t level[16];        /* 0 read/write, 1 read-only, 2 closed, 3 no region */
+};
+
+static int ol_key_level(struct lh_region *r, void *arg)
+{
+	struct ol_keys *k = arg;
+	uint8_t lvl = 2;
+	uint32_t i, rd = 0, wr = 0;
+
+	if (r->pkey <= 0 || r->pkey > 15 || !atomic_load(&r->armed))
+		return 0;
+	spin_lock(&r->ol_lock);
+	if ((r->ol_state == GUARD_OL_SHARED || r->ol_state == GUARD_OL_SM) && r->ol_nc > 0) {
+		for (i = 0; i < r->ol_nc; i++) {
+			rd += (uint32_t)ol_held(k->t, r->ol_c[i], 0);
+			wr += (uint32_t)ol_held(k->t, r->ol_c[i], 1);
+		}
+		if (r->ol_state == GUARD_OL_SM && wr == r->ol_nc)
+			lvl = 0;
+		else if (rd == r->ol_nc)
+			lvl = 1;
+	}
+	spin_unlock(&r->ol_lock);
+	if (k->level[r->pkey] == 3 || lvl > k->level[r->pkey])
+		k->level[r->pkey] = lvl;
+	return 0;
+}
+
+void sensor_epoch_open(struct lh_thread *t)
+{
+	struct ol_keys k;
+	uint32_t deny = atomic_load(&pk_deny), pkru, want;
+	int key;
+
+	if (!lh_guard_pku || !t || !deny)
+		return;
+	memset(k.level, 3, sizeof(k.level));
+	k.t = t;
+	if (guard_each(ol_key_level, &k, GUARD_OL_MAX) != 0)
+		return;
+	pkru = pk_read();
+	want = pkru;
+	for (key = 1; key < 16; key++) {
+		uint32_t bits = 3u << (2 * key);
+
+		if (!(deny & bits))
+			continue;
+		want &= ~bits;
+		if (k.level[key] >= 2) {
+			want |= bits;                   /* access and write denied */
+		} else if (k.level[key] == 1) {
+			want |= 2u << (2 * key);        /* write denied: read-only  */
+		}
+	}
+	if (want != pkru)
+		pk_write(want);
+	/* the next lock operation, fast path or not, must decide again (close
+	 * what is open; open what the new held set allows) */
+	atomic_store_explicit(&t->guard_pending, 1, memory_order_relaxed);
+}
+
 void sensor_thread_start(struct lh_thread *t)
 {
 	sensor_epoch_close(t);

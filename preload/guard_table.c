@@ -127,6 +127,20 @@ int guard_page_armed(uintptr_t page)
 	return gt_lookup(page, 1) != NULL;
 }
 
+int guard_each(int (*fn)(struct lh_region *r, void *arg), void *arg, uint32_t max)
+{
+	struct gt_arr *a = gt_enter();
+	uint32_t i;
+	int rc = 0;
+
+	if (a && a->n > max)
+		rc = -E2BIG;
+	for (i = 0; a && rc == 0 && i < a->n; i++)
+		rc = fn(a->s[i].r, arg);
+	gt_leave();
+	return rc;
+}
+
 int guard_touches(uintptr_t addr, size_t len)
 {
 	struct gt_arr *a;
