@@ -704,7 +704,13 @@ static uint64_t commit_lock_and_time(struct lh_tx *tx)
  * changed nothing, when the clock is not at rv or another thread appeared:
  * then the ordinary commit runs.
  */
-static int commit_alone(struct lh_tx *tx, uint64_t *wvp)
+static __attribute__((noinline, cold)) void alone_give_up(struct lh_tx *tx, uint64_t wv)
+{
+	clock_release(wv);      /* stamps nothing: an advance */
+	tx->lg.rv = wv;
+}
+
+static inline __attribute__((always_inline)) int commit_alone(struct lh_tx *tx, uint64_t *wvp)
 {
 	struct lh__wentry *w, *end = tx->lg.wp;
 	uint64_t now = tx->lg.rv, wv = now + 2;
@@ -712,8 +718,7 @@ static int commit_alone(struct lh_tx *tx, uint64_t *wvp)
 	if (!atomic_compare_exchange_strong(&lh_g_clock, &now, now + 1))
 		return 0;
 	if (LH_UNLIKELY(atomic_load(&lh_g_registered) != 1)) {
-		clock_release(wv);      /* stamps nothing: an advance */
-		tx->lg.rv = wv;
+		alone_give_up(tx, wv);
 		return 0;
 	}
 	/*
@@ -736,8 +741,29 @@ static int commit_alone(struct lh_tx *tx, uint64_t *wvp)
 	return 1;
 }
 
-/* Commit; aborts (longjmp) when validation fails.  Returns the commit time. */
-static uint64_t tx_commit(struct lh_tx *tx)
+/*
+ * Once any thread has ever slept, the fence that pairs with a sleeper's
+ * fence (retry.c): either we see its waiter node, or it sees our versions.
+ * Before that, the membarrier a first sleeper runs does the job of our
+ * fence (retry.c).  Called after the write-back.
+ */
+static __attribute__((noinline)) void commit_wake(const struct lh_tx *tx)
+{
+	const struct lh__wentry *w, *end = tx->lg.wp;
+
+	atomic_thread_fence(memory_order_seq_cst);
+	for (w = tx->lg.w; w < end; w++)
+		if (atomic_load_explicit(&w->tv->waiters, memory_order_relaxed) != NULL)
+			lh_retry_wake_tvar(w->tv);
+	lh_clock_wake_waiters();        /* after commit_alone(): a thread registering */
+}
+
+/*
+ * Commit, except a program's only thread's commit of a write (tx_commit()
+ * tried that first); aborts (longjmp) when validation fails.  Returns the
+ * commit time.
+ */
+static __attribute__((noinline)) uint64_t tx_commit_slow(struct lh_tx *tx)
 {
 	struct lh__wentry *w, *end = tx->lg.wp;
 	uint32_t site = tx->site_id;
@@ -750,10 +776,7 @@ static uint64_t tx_commit(struct lh_tx *tx)
 		}
 		return tx->lg.rv;
 	}
-	if (LH_LIKELY(atomic_load_explicit(&lh_g_registered, memory_order_relaxed) == 1) &&
-	    !tx->irrevocable && commit_alone(tx, &wv)) {
-		/* done: the clock is released, the waiters below are woken */
-	} else if (LH_LIKELY(!tx->irrevocable)) {
+	if (LH_LIKELY(!tx->irrevocable)) {
 		uint64_t now = commit_lock_and_time(tx);
 
 		wv = now + 2;
@@ -805,22 +828,31 @@ static uint64_t tx_commit(struct lh_tx *tx)
 		clock_release(wv);
 		tx->lg.rv = wv;         /* the clock value we released */
 	}
-	/*
-	 * Then, once any thread has ever slept, the fence that pairs with a
-	 * sleeper's fence (retry.c): either we see its waiter node, or it sees
-	 * our versions.  Before that, the membarrier a first sleeper runs does
-	 * the job of our fence (retry.c); the signal fence keeps the compiler
-	 * from moving the flag's load above the stores.
-	 */
+	/* The signal fence keeps the compiler from moving the flag's load above the stores. */
 	atomic_signal_fence(memory_order_seq_cst);
-	if (LH_UNLIKELY(atomic_load_explicit(&lh_g_blocking, memory_order_relaxed) != 0)) {
-		atomic_thread_fence(memory_order_seq_cst);
-		for (w = tx->lg.w; w < end; w++)
-			if (atomic_load_explicit(&w->tv->waiters, memory_order_relaxed) != NULL)
-				lh_retry_wake_tvar(w->tv);
-		lh_clock_wake_waiters();        /* after commit_alone(): a thread registering */
-	}
+	if (LH_UNLIKELY(atomic_load_explicit(&lh_g_blocking, memory_order_relaxed) != 0))
+		commit_wake(tx);
 	return wv;
+}
+
+/*
+ * Commit; aborts (longjmp) when validation fails.  Returns the commit time.
+ * A program's only thread committing a write takes commit_alone() here,
+ * inline and with no call (so the caller keeps few registers across it);
+ * everything else is in tx_commit_slow().
+ */
+static inline __attribute__((always_inline)) uint64_t tx_commit(struct lh_tx *tx)
+{
+	uint64_t wv;
+
+	if (LH_LIKELY(atomic_load_explicit(&lh_g_registered, memory_order_relaxed) == 1) &&
+	    tx->lg.wp != tx->lg.w && !tx->irrevocable && LH_LIKELY(commit_alone(tx, &wv))) {
+		atomic_signal_fence(memory_order_seq_cst);
+		if (LH_UNLIKELY(atomic_load_explicit(&lh_g_blocking, memory_order_relaxed) != 0))
+			commit_wake(tx);
+		return wv;
+	}
+	return tx_commit_slow(tx);
 }
 
 /* A commit after aborts: remember the longest streak. */
