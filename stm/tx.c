@@ -699,8 +699,8 @@ static uint64_t commit_lock_and_time(struct lh_tx *tx)
  * the clock to be even before it does anything: thread.c), and write back
  * with no per-TVar lock and no validation: nobody else can read or write.
  * Versions before values (a fence between), as readers check twice.  The
- * clock release is a plain store; tx_commit() fences and wakes clock
- * waiters only once somebody has slept (retry.c).  Returns 0, having
+ * clock release is a plain store; attempt() fences and wakes clock
+ * waiters only once somebody has slept (commit_wake, retry.c).  Returns 0, having
  * changed nothing, when the clock is not at rv or another thread appeared:
  * then the ordinary commit runs.
  */
@@ -759,11 +759,11 @@ static __attribute__((noinline)) void commit_wake(const struct lh_tx *tx)
 }
 
 /*
- * Commit, except a program's only thread's commit of a write (tx_commit()
- * tried that first); aborts (longjmp) when validation fails.  Returns the
- * commit time.
+ * Commit, except a program's only thread's first-attempt commit of a write
+ * (attempt() tries commit_alone() first, inline); aborts (longjmp) when
+ * validation fails.  Returns the commit time.
  */
-static __attribute__((noinline)) uint64_t tx_commit_slow(struct lh_tx *tx)
+static __attribute__((noinline)) uint64_t tx_commit(struct lh_tx *tx)
 {
 	struct lh__wentry *w, *end = tx->lg.wp;
 	uint32_t site = tx->site_id;
@@ -835,25 +835,6 @@ static __attribute__((noinline)) uint64_t tx_commit_slow(struct lh_tx *tx)
 	return wv;
 }
 
-/*
- * Commit; aborts (longjmp) when validation fails.  Returns the commit time.
- * A program's only thread committing a write takes commit_alone() here,
- * inline and with no call (so the caller keeps few registers across it);
- * everything else is in tx_commit_slow().
- */
-static inline __attribute__((always_inline)) uint64_t tx_commit(struct lh_tx *tx)
-{
-	uint64_t wv;
-
-	if (LH_LIKELY(atomic_load_explicit(&lh_g_registered, memory_order_relaxed) == 1) &&
-	    tx->lg.wp != tx->lg.w && !tx->irrevocable && LH_LIKELY(commit_alone(tx, &wv))) {
-		atomic_signal_fence(memory_order_seq_cst);
-		if (LH_UNLIKELY(atomic_load_explicit(&lh_g_blocking, memory_order_relaxed) != 0))
-			commit_wake(tx);
-		return wv;
-	}
-	return tx_commit_slow(tx);
-}
 
 /* A commit after aborts: remember the longest streak. */
 static __attribute__((noinline)) void stats_streak(struct lh_site_ctr *c, unsigned streak)
@@ -913,14 +894,28 @@ static __attribute__((noinline)) int attempt(struct lh_tx *tx)
 	uint64_t t;
 	int r = tx->fn(tx, tx->arg);
 
-	t = tx_commit(tx);
-	atomic_store_explicit(&lh_tx_thread(tx)->active, LH_IDLE, memory_order_release);
-	c = tx->ctr;
-	lh_inc(&c->commits, 1);
-	if (tx->lg.wp == tx->lg.w)
-		lh_inc(&c->commits_ro, 1);
-	if (LH_UNLIKELY(tx->streak != 0))
-		stats_streak(c, tx->streak);
+	/*
+	 * A program's only thread committing a write in its first attempt
+	 * (streak 0: not irrevocable, no streak to record, not read-only):
+	 * commit_alone() inline, no call on the way.
+	 */
+	if (LH_LIKELY(atomic_load_explicit(&lh_g_registered, memory_order_relaxed) == 1) &&
+	    tx->lg.wp != tx->lg.w && tx->streak == 0 && LH_LIKELY(commit_alone(tx, &t))) {
+		atomic_signal_fence(memory_order_seq_cst);
+		if (LH_UNLIKELY(atomic_load_explicit(&lh_g_blocking, memory_order_relaxed) != 0))
+			commit_wake(tx);
+		atomic_store_explicit(&lh_tx_thread(tx)->active, LH_IDLE, memory_order_release);
+		lh_inc(&tx->ctr->commits, 1);
+	} else {
+		t = tx_commit(tx);
+		atomic_store_explicit(&lh_tx_thread(tx)->active, LH_IDLE, memory_order_release);
+		c = tx->ctr;
+		lh_inc(&c->commits, 1);
+		if (tx->lg.wp == tx->lg.w)
+			lh_inc(&c->commits_ro, 1);
+		if (LH_UNLIKELY(tx->streak != 0))
+			stats_streak(c, tx->streak);
+	}
 	tx->depth = 0;
 	if (LH_UNLIKELY(tx->mn != 0))
 		lh_mem_commit(tx, t);
