@@ -83,10 +83,12 @@
  * count again (a thread that registers waits for C to be even before it
  * does anything, thread.c, so it cannot meet this write-back), and writes
  * back with no lock and no validation (nobody else can have committed
- * since its reads), versions then values, then releases C at rv + 2, which
- * is its next snapshot.  A reader that appears meanwhile is safe as with
- * an irrevocable write-back: a version above its snapshot sends it to an
- * extension, which waits for C to be even.  If the count has grown, the
+ * since its reads) in one pass, then releases C at rv + 2 (a release
+ * store), which is its next snapshot.  No transaction reads meanwhile: a
+ * reader has a descriptor (the count would be 2), and one registering now
+ * reads only after it sees C = rv + 2, so after the whole write-back.  (A
+ * registration that saw C even before our CAS incremented the count before
+ * our check: seq_cst.)  If the count has grown, the
  * thread releases C (an advance) and commits as above; there, if the count
  * read after the locks is still 1, validation is skipped for the same
  * reason, and the clock is advanced to wv after the write-back (always
@@ -698,8 +700,11 @@ static uint64_t commit_lock_and_time(struct lh_tx *tx)
  * no other thread has registered since (a thread that registers waits for
  * the clock to be even before it does anything: thread.c), and write back
  * with no per-TVar lock and no validation: nobody else can read or write.
- * Versions before values (a fence between), as readers check twice.  The
- * clock release is a plain store; attempt() fences and wakes clock
+ * Versions and values in one pass, in any order: no transaction can read
+ * during the write-back (every thread that reads has a descriptor, so the
+ * count would be 2; one that registers now waits for the release below,
+ * which orders the whole write-back before its first read; lh_load() reads
+ * the value alone).  The clock release is a plain store; attempt() fences and wakes clock
  * waiters only once somebody has slept (commit_wake, retry.c).  Returns 0, having
  * changed nothing, when the clock is not at rv or another thread appeared:
  * then the ordinary commit runs.
@@ -730,11 +735,12 @@ static inline __attribute__((always_inline)) int commit_alone(struct lh_tx *tx, 
 	 * it saw a count of 2 (after its clock CAS or its locks, see the
 	 * essay) and took the locking path, which stores its site.
 	 */
-	for (w = tx->lg.w; w < end; w++)
-		atomic_store_explicit(&w->tv->ver, wv, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-	for (w = tx->lg.w; w < end; w++)
-		atomic_store_explicit(&w->tv->val, w->val, memory_order_relaxed);
+	for (w = tx->lg.w; w < end; w++) {
+		struct lh_tvar *tv = w->tv;
+
+		atomic_store_explicit(&tv->ver, wv, memory_order_relaxed);
+		atomic_store_explicit(&tv->val, w->val, memory_order_relaxed);
+	}
 	atomic_store_explicit(&lh_g_clock, wv, memory_order_release);
 	tx->lg.rv = wv;
 	*wvp = wv;
