@@ -26,7 +26,7 @@
  * scan misses a publication, that thread's later reads come after the
  * barrier, see the unlinking commit (version > its snapshot) and extend past
  * it, so they never reach the block.  Without membarrier each start fences
- * (lh_g_fence_on_begin).
+ * (LH_BEGIN_FENCE in lh_g_begin).
  */
 #include "stm_internal.h"
 
@@ -213,7 +213,7 @@ static uint64_t min_active_locked(void)
 static void grace_barrier(void)
 {
 	/* membarrier cannot fail once registered; the fence covers the other case */
-	if (lh_g_fence_on_begin ||
+	if ((atomic_load_explicit(&lh_g_begin, memory_order_relaxed) & LH_BEGIN_FENCE) ||
 	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
 		atomic_thread_fence(memory_order_seq_cst);
 }

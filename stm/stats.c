@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Atomic int lh_g_timing;
 
 static pthread_mutex_t g_sites_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char **g_site_names;       /* by id, under g_sites_lock */
@@ -388,7 +387,7 @@ void lh_stm_stats_print(int fd)
 			"lockhound-stm:   %" PRIu64 " retries parked %.3f ms, %" PRIu64
 			" timeouts, %.3f ms wasted in aborted attempts%s\n",
 			s.retries, (double)s.parked_ns / 1e6, s.timeouts, (double)s.wasted_ns / 1e6,
-			atomic_load(&lh_g_timing) ? "" : " (timing off)");
+			(atomic_load(&lh_g_begin) & LH_BEGIN_TIMING) ? "" : " (timing off)");
 		for (k = 0; k < LH_STM_TOP; k++)
 			if (s.conflict_tvars[k].count)
 				dprintf(fd, "lockhound-stm:   conflicts on TVar %p: %" PRIu64 "\n",
@@ -404,7 +403,10 @@ void lh_stm_stats_print(int fd)
 
 int lh_stm_stats_timing(int on)
 {
-	return atomic_exchange(&lh_g_timing, on ? 1 : 0);
+	unsigned prev = on ? atomic_fetch_or(&lh_g_begin, LH_BEGIN_TIMING)
+			   : atomic_fetch_and(&lh_g_begin, ~LH_BEGIN_TIMING);
+
+	return (prev & LH_BEGIN_TIMING) != 0;
 }
 
 /* ---- configuration -------------------------------------------------------------- */
@@ -437,7 +439,7 @@ void lh_config_init(void)
 		if (parse_uint(s, &v) != 0 || v > 1)
 			dprintf(2, "lockhound-stm: ignoring LOCKHOUND_STM_STATS=\"%s\" (want 0 or 1)\n", s);
 		else if (v == 1) {
-			atomic_store(&lh_g_timing, 1);
+			atomic_fetch_or(&lh_g_begin, LH_BEGIN_TIMING);
 			atexit(print_at_exit);
 		}
 	}

@@ -146,7 +146,7 @@ struct lh_tx {
 	int depth;                      /* > 0 inside a transaction */
 	int irrevocable;                /* this attempt holds the clock (odd) */
 	unsigned streak;                /* consecutive aborts of this transaction */
-	int timing;                     /* measure wasted time */
+	int timing;                     /* measure wasted time; 0 between transactions */
 	uint64_t attempt_start_ns;
 
 	lh_jmpbuf top;                  /* the attempt's restart point */
@@ -305,7 +305,15 @@ static inline struct lh_thread *lh_thread_self(void)
 extern pthread_mutex_t lh_g_threads_lock LH_HIDDEN;
 extern struct lh_thread *lh_g_threads LH_HIDDEN;
 extern _Atomic unsigned lh_g_registered LH_HIDDEN; /* descriptors ever made, up to 2: 1 = one thread only */
-extern int lh_g_fence_on_begin LH_HIDDEN;
+/*
+ * What a transaction start must do besides publishing its snapshot, as
+ * bits, so that the common start tests one word: LH_BEGIN_FENCE, a fence
+ * after the publication (no membarrier: alloc.c, thread.c);
+ * LH_BEGIN_TIMING, measure wasted time (stats.c, lh_stm_stats_timing()).
+ */
+#define LH_BEGIN_FENCE 1u
+#define LH_BEGIN_TIMING 2u
+extern _Atomic unsigned lh_g_begin LH_HIDDEN;
 
 /* ---- memory and hooks (alloc.c) -------------------------------------------- */
 LH_HIDDEN void lh_mem_push(struct lh_tx *tx, enum lh_mem_kind kind, void *ptr, void (*fn)(void *));
@@ -321,7 +329,7 @@ LH_HIDDEN void lh_tvar_array_release(struct lh_tvar *arr);
 static inline void lh_publish_active(struct lh_thread *thr, uint64_t rv)
 {
 	atomic_store_explicit(&thr->active, rv, memory_order_relaxed);
-	if (LH_UNLIKELY(lh_g_fence_on_begin))
+	if (LH_UNLIKELY(atomic_load_explicit(&lh_g_begin, memory_order_relaxed) & LH_BEGIN_FENCE))
 		atomic_thread_fence(memory_order_seq_cst);
 }
 
@@ -335,7 +343,6 @@ LH_HIDDEN int lh_futex_wait(_Atomic uint32_t *addr, uint32_t val, long long time
 LH_HIDDEN void lh_futex_wake(_Atomic uint32_t *addr, int n);
 
 /* ---- statistics (stats.c) --------------------------------------------------- */
-extern _Atomic int lh_g_timing LH_HIDDEN;
 LH_HIDDEN uint32_t lh_site_resolve(lh_site *site);
 LH_HIDDEN struct lh_site_ctr *lh_ctr_slow(struct lh_thread *thr, uint32_t id);
 LH_HIDDEN void lh_stats_conflict(struct lh_thread *thr, struct lh_site_ctr *c,

@@ -13,7 +13,7 @@
  *   - configuration from the environment (stats.c);
  *   - membarrier(PRIVATE_EXPEDITED) registration: when it works, grace
  *     periods issue the barrier and transaction starts need no fence
- *     (lh_g_fence_on_begin = 0) and committers fence only once some
+ *     (LH_BEGIN_FENCE cleared) and committers fence only once some
  *     thread has slept (retry.c); otherwise every start and every commit
  *     pays a fence.
  */
@@ -34,7 +34,7 @@ LH_HIDDEN LH_TLS int lh_quiet_;
 pthread_mutex_t lh_g_threads_lock = PTHREAD_MUTEX_INITIALIZER;
 struct lh_thread *lh_g_threads;
 _Atomic unsigned lh_g_registered;
-int lh_g_fence_on_begin = 1;
+_Atomic unsigned lh_g_begin = LH_BEGIN_FENCE;
 
 static pthread_key_t g_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -73,7 +73,7 @@ static void global_init(void)
 {
 	lh_config_init();
 	if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
-		lh_g_fence_on_begin = 0;
+		atomic_fetch_and(&lh_g_begin, ~LH_BEGIN_FENCE);
 	else
 		atomic_store(&lh_g_blocking, 2);        /* committers always fence */
 	(void)pthread_key_create(&g_key, thread_exit);

@@ -987,19 +987,22 @@ static inline __attribute__((always_inline)) int run(lh_site *site, lh_tx_fn fn,
 		tx->ctr = lh_ctr(thr, sid);
 	}
 	tx->streak = 0;
-	tx->timing = atomic_load_explicit(&lh_g_timing, memory_order_relaxed);
+	tx->timing = (atomic_load_explicit(&lh_g_begin, memory_order_relaxed) & LH_BEGIN_TIMING) != 0;
 	tx->fn = fn;
 	tx->arg = arg;
 	tx->depth = 1;
 	if (LH_LIKELY(timeout_ns == 0)) {
 		tx_begin(tx);
-		return run_attempts(tx);
+		r = run_attempts(tx);
+		tx->timing = 0;
+		return r;
 	}
 	/* deadline: the absolute time; timeout_ns < 0 means "now" */
 	tx->deadline_ns = (long long)lh_now_ns() + (timeout_ns > 0 ? timeout_ns : 0);
 	tx->rc = 0;
 	tx_begin(tx);
 	r = run_attempts(tx);
+	tx->timing = 0;
 	tx->deadline_ns = 0;
 	*rc = tx->rc;
 	return r;
@@ -1013,11 +1016,23 @@ static __attribute__((noinline)) int run_plain(lh_site *site, lh_tx_fn fn, void 
 	return run(site, fn, arg, 0, &rc);
 }
 
-/* The first attempt of a transaction when wasted time is measured. */
-static __attribute__((noinline)) int run_timed(struct lh_tx *tx)
+/*
+ * The first attempt of a transaction when lh_g_begin has a bit set (begin
+ * is its value): the fence after the publication, time measurement.
+ */
+static __attribute__((noinline)) int run_flagged(struct lh_tx *tx, unsigned begin)
 {
+	int r;
+
+	if (begin & LH_BEGIN_FENCE)
+		atomic_thread_fence(memory_order_seq_cst);
+	if (!(begin & LH_BEGIN_TIMING))
+		return run_attempts(tx);
+	tx->timing = 1;
 	tx->attempt_start_ns = lh_now_ns();
-	return run_attempts(tx);
+	r = run_attempts(tx);
+	tx->timing = 0;
+	return r;
 }
 
 /*
@@ -1025,14 +1040,15 @@ static __attribute__((noinline)) int run_timed(struct lh_tx *tx)
  * common case (a known thread, the same site as its last transaction, no
  * timeout, not nested), with no call before run_attempts() other than tail
  * calls, so that it needs no stack frame.  The streak is 0, so the first
- * attempt is never irrevocable: tx_begin() without that branch.
+ * attempt is never irrevocable: tx_begin() without that branch; tx->timing
+ * is 0 between transactions and stays 0 unless lh_g_begin says otherwise.
  */
 static inline __attribute__((always_inline)) int run_fast(lh_site *site, lh_tx_fn fn, void *arg)
 {
 	struct lh_thread *thr = lh_self_;
 	struct lh_tx *tx;
 	uint32_t sid = 0;
-	int timing;
+	unsigned begin;
 
 	if (LH_UNLIKELY(thr == NULL))
 		return run_plain(site, fn, arg);
@@ -1054,11 +1070,10 @@ static inline __attribute__((always_inline)) int run_fast(lh_site *site, lh_tx_f
 	tx->lg.wp = tx->lg.w;
 	tx->un = 0;
 	tx->lg.bloom = 0;
-	lh_publish_active(thr, tx->lg.rv);
-	timing = atomic_load_explicit(&lh_g_timing, memory_order_relaxed);
-	tx->timing = timing;
-	if (LH_UNLIKELY(timing))
-		return run_timed(tx);
+	atomic_store_explicit(&thr->active, tx->lg.rv, memory_order_relaxed);
+	begin = atomic_load_explicit(&lh_g_begin, memory_order_relaxed);
+	if (LH_UNLIKELY(begin != 0))
+		return run_flagged(tx, begin);  /* the fence of lh_publish_active() among others */
 	return run_attempts(tx);
 }
 

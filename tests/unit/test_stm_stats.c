@@ -21,6 +21,7 @@ static lh_site s_victim = LH_SITE_INIT("victim");
 static lh_site s_reader = LH_SITE_INIT("reader");
 static lh_site s_aggressor = LH_SITE_INIT("aggressor");
 static lh_site s_irrev = LH_SITE_INIT("irrevocable");
+static lh_site s_timed = LH_SITE_INIT("timed");
 static _Atomic int stop;
 static int attempts, irrevocable_attempts;
 
@@ -65,6 +66,14 @@ static int victim_commit(lh_tx *tx, void *arg)
 	}
 	lh_write(tx, Y, v);                     /* commit validation finds X changed */
 	return 0;
+}
+
+/* victim_commit, with an aborted first attempt of at least 2 ms. */
+static int victim_slow(lh_tx *tx, void *arg)
+{
+	if (first_attempt)
+		usleep(2000);
+	return victim_commit(tx, arg);
 }
 
 static int victim_read(lh_tx *tx, void *arg)
@@ -133,9 +142,10 @@ int main(void)
 	lh_stm_site_stats st;
 	int i, rc, bad = 0;
 	unsigned k;
+	uint64_t wasted;
 
 	alarm(60);
-	tap_plan(14);
+	tap_plan(17);
 	X = lh_tvar_new(0);
 	Y = lh_tvar_new(0);
 	Z = lh_tvar_new(0);
@@ -172,6 +182,29 @@ int main(void)
 	rc = lh_stm_stats_get("aggressor", &st);
 	tap_ok(rc == 0 && st.commits == (uint64_t)2 * ROUNDS && st.aborts == 0, "aggressor: %d commits, no aborts",
 	       2 * ROUNDS);
+
+	/*
+	 * Wasted time: measured while timing is on, and only then.  The first
+	 * transaction makes the site known, so the next ones take the common
+	 * entry (same thread, same site).
+	 */
+	lh_stm_stats_timing(1);
+	first_attempt = 0;
+	lh_atomically_at(&s_timed, victim_commit, NULL);
+	first_attempt = 1;
+	lh_atomically_at(&s_timed, victim_slow, NULL);
+	rc = lh_stm_stats_get("timed", &st);
+	tap_ok(rc == 0 && st.commits == 2 && st.aborts == 1 && st.wasted_ns >= 2000000,
+	       "timing on: the aborted attempt's 2 ms are counted as wasted (%llu ns)",
+	       (unsigned long long)st.wasted_ns);
+	tap_ok(lh_stm_stats_timing(0) == 1, "timing switched off again");
+	wasted = st.wasted_ns;
+	first_attempt = 1;
+	lh_atomically_at(&s_timed, victim_slow, NULL);
+	rc = lh_stm_stats_get("timed", &st);
+	tap_ok(rc == 0 && st.commits == 3 && st.aborts == 2 && st.wasted_ns == wasted,
+	       "timing off: an aborted attempt adds no measured time (%llu ns more)",
+	       (unsigned long long)(st.wasted_ns - wasted));
 
 	k = lh_stm_set_irrevocable_after(3);
 	tap_ok(k == LH_STM_IRREVOCABLE_AFTER_DEFAULT, "default K is %d", LH_STM_IRREVOCABLE_AFTER_DEFAULT);
