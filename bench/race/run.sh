@@ -25,7 +25,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 [ -x "$BIN" ] && [ -f "$SHIM" ] && [ -x "$LH" ] || { echo "build $BIN, $SHIM and $LH first (make)"; exit 1; }
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 sensor=$(grep -qw pku /proc/cpuinfo && echo "pku" || echo "mprotect + single-step (no pku on this CPU)")
 
 declare -A all

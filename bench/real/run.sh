@@ -37,7 +37,8 @@ MCPID=
 cleanup() { [ -n "$MCPID" ] && kill "$MCPID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {printf "%.3f\n", a[int((NR+1)/2)]}'; }
+. bench/lib.sh
+median3() { printf '%.3f\n' "$(median)"; }   # seconds, 3 decimals
 now() { date +%s.%N; }
 ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 tracesize() { local s; s=$(cat "$@" 2>/dev/null | wc -c); echo "$s"; }
@@ -67,7 +68,7 @@ declare -A P
 for _ in $(seq "$RUNS"); do
 	for mode in native preload run; do pigz_once $mode >> "$T/pigz.times.$mode"; done
 done
-for mode in native preload run; do P[$mode]=$(median < "$T/pigz.times.$mode"); done
+for mode in native preload run; do P[$mode]=$(median3 < "$T/pigz.times.$mode"); done
 gunzip -c "$T/out.gz" | cmp -s - "$IN" && pigz_ok="output identical to the input after gunzip" || pigz_ok="OUTPUT DIFFERS"
 pigz_trace=$(tracesize "$T"/pigz.preload/lockhound.*.trace)
 pigz_status=$(cat "$T/pigz.status")
@@ -110,7 +111,7 @@ declare -A M
 for _ in $(seq "$RUNS"); do
 	for mode in native preload run; do mc_once $mode >> "$T/mc.times.$mode"; done
 done
-for mode in native preload run; do M[$mode]=$(median < "$T/mc.times.$mode"); done
+for mode in native preload run; do M[$mode]=$(median3 < "$T/mc.times.$mode"); done
 mc_trace=$(tracesize "$T"/mc.preload/lockhound.*.trace)
 mc_status=$(cat "$T/mc.run.status")
 mc_load=$(cat "$T/mc.run.load")

@@ -20,7 +20,7 @@ trap 'rm -rf "$T"' EXIT
 [ -x "$BIN" ] && [ -f "$SHIM" ] || { echo "build $BIN and $SHIM first (make)"; exit 1; }
 $CC -std=gnu11 -O2 -g -pthread -fsanitize=thread -o "$TSAN" bench/shim/lockloop.c 2>/dev/null || TSAN=
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 # time_of CMD...: elapsed seconds printed by lockloop, median of $RUNS
 time_of() { for _ in $(seq "$RUNS"); do "$@" 2>/dev/null | tail -1; done | median; }
 
