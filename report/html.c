@@ -257,13 +257,18 @@ static int html_same_class(const rep_edge *e, size_t ne)
 	return 1;
 }
 
-/* " in <code>fn</code> at <code>file:line</code>" for the user frame of the
- * edge's request, or nothing. */
-static void html_fix_where(html_ctx *c, const rep_edge *last)
+/* "thread T takes X while holding Y", then " in <code>fn</code> at
+ * <code>file:line</code>" for the user frame of the edge's request. */
+static void html_fix_against(html_ctx *c, const lh_finding *f, const rep_edge *last)
 {
 	int u = rep_user_frame(last->acq->stack);
 	lh_frame fr;
 
+	html_thread(c, f, last->acq->thread);
+	P(" takes ");
+	html_lock(c, last->acq->lock);
+	P(" while holding ");
+	html_lock(c, last->hold->lock);
 	if (u < 0)
 		return;
 	fr = rep_frame(last->acq->stack, (uint32_t)u);
@@ -294,12 +299,7 @@ static void html_fix(html_ctx *c, const lh_finding *f, const rep_edge *e, size_t
 			  "one class, so order them by address (lower address first) "
 			  "everywhere, or take them together with <code>lh_lock_many()</code>."
 			  "</p><p>Here ");
-			html_thread(c, f, last->acq->thread);
-			P(" takes ");
-			html_lock(c, last->acq->lock);
-			P(" while holding ");
-			html_lock(c, last->hold->lock);
-			html_fix_where(c, last);
+			html_fix_against(c, f, last);
 			P(", while the other edges of the cycle take them the other way "
 			  "round: which one comes first depends on the data, not on the "
 			  "code.</p>");
@@ -311,12 +311,7 @@ static void html_fix(html_ctx *c, const lh_finding *f, const rep_edge *e, size_t
 				P("</li>");
 			}
 			P("</ol><p>The one acquisition against that order: ");
-			html_thread(c, f, last->acq->thread);
-			P(" takes ");
-			html_lock(c, last->acq->lock);
-			P(" while holding ");
-			html_lock(c, last->hold->lock);
-			html_fix_where(c, last);
+			html_fix_against(c, f, last);
 			P(". Release it first, or take both in the order above.</p>");
 		}
 
