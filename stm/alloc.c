@@ -115,7 +115,7 @@ int lh_on_abort(lh_tx *tx, void (*fn)(void *arg), void *arg)
  */
 void lh_mem_commit(struct lh_tx *tx, uint64_t t)
 {
-	struct lh_thread *thr = tx->thr;
+	struct lh_thread *thr = lh_tx_thread(tx);
 	struct lh_mem *m = tx->m;
 	size_t n = tx->mn, i, hooks = 0;
 

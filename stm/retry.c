@@ -176,7 +176,7 @@ static int seen(const struct lh_wnode *nodes, size_t n, const struct lh_tvar *tv
 
 int lh_retry_park(struct lh_tx *tx)
 {
-	struct lh_thread *thr = tx->thr;
+	struct lh_thread *thr = lh_tx_thread(tx);
 	struct lh_waiter *w = &thr->waiter;
 	size_t i, nn = 0;
 	int rc = 0;

@@ -158,7 +158,6 @@ struct lh_tx {
 
 	uint32_t site_id;
 	struct lh_site_ctr *ctr;        /* counters of this thread for this site */
-	struct lh_thread *thr;
 	lh_tx_fn fn;                    /* the top-level transaction function and its argument */
 	void *arg;
 };

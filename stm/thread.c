@@ -87,7 +87,6 @@ struct lh_thread *lh_thread_slow(void)
 	pthread_once(&g_once, global_init);
 	thr = lh_xcalloc(1, sizeof(*thr));
 	atomic_init(&thr->active, LH_IDLE);
-	thr->tx.thr = thr;
 	thr->tx.retry_jb = &thr->tx.top;
 	thr->tx.site_id = UINT32_MAX;   /* no site yet: the first transaction looks up tx.ctr */
 	clock_gettime(CLOCK_MONOTONIC, &ts);

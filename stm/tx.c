@@ -381,7 +381,7 @@ _Noreturn void lh_tx_abort(struct lh_tx *tx, int reason, struct lh_tvar *culprit
 	if (tx->timing)
 		lh_inc(&c->wasted_ns, lh_now_ns() - tx->attempt_start_ns);
 	if (culprit)
-		lh_stats_conflict(tx->thr, c, culprit,
+		lh_stats_conflict(lh_tx_thread(tx), c, culprit,
 				  atomic_load_explicit(&culprit->writer_site, memory_order_relaxed));
 	attempt_discard(tx);
 	tx->lg.rp = tx->lg.r;
