@@ -256,31 +256,25 @@ static int naming_u64_cmp(const void *a, const void *b)
 static int naming_digits(uint64_t *a, size_t n)
 {
 	uint64_t *t = malloc((n ? n : 1) * sizeof(*t));
-	size_t u = 0;
 	int d;
 
 	qsort(a, n, sizeof(*a), naming_u64_cmp);
 	if (!t)
 		return 16;
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || a[i] != a[i - 1])
-			t[u++] = a[i];
 	for (d = 4; d < 16; d++) {
 		uint64_t mask = (1ULL << (4 * d)) - 1;
+		size_t u = 0;
 		int ok = 1;
 
-		for (size_t i = 0; i < u; i++)
-			t[i] &= mask;
+		/* the distinct addresses, cut to d digits */
+		for (size_t i = 0; i < n; i++)
+			if (i == 0 || a[i] != a[i - 1])
+				t[u++] = a[i] & mask;
 		qsort(t, u, sizeof(*t), naming_u64_cmp);
 		for (size_t i = 1; i < u && ok; i++)
 			ok = t[i] != t[i - 1];
 		if (ok)
 			break;
-		/* masking lost the high digits: start again from the addresses */
-		u = 0;
-		for (size_t i = 0; i < n; i++)
-			if (i == 0 || a[i] != a[i - 1])
-				t[u++] = a[i];
 	}
 	free(t);
 	return d;
