@@ -237,7 +237,7 @@ typedef struct naming_inst {
  * address that tell them apart. */
 typedef struct naming_count {
 	const lh_class *cls;           /* key */
-	size_t          n, cap;
+	size_t          n;
 	uint64_t       *addrs;
 	int             digits;
 	UT_hash_handle  hh;
@@ -292,15 +292,8 @@ static int naming_count_add(naming_count **set, const lh_class *cls, uint64_t ad
 		c->cls = cls;
 		HASH_ADD_PTR(*set, cls, c);
 	}
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? 2 * c->cap : 8;
-		uint64_t *na = realloc(c->addrs, nc * sizeof(*na));
-
-		if (!na)
-			return -ENOMEM;
-		c->addrs = na;
-		c->cap = nc;
-	}
+	if (pass_grow(&c->addrs, c->n, sizeof(*c->addrs)))
+		return -ENOMEM;
 	c->addrs[c->n++] = addr;
 	return 0;
 }
@@ -378,7 +371,7 @@ static int naming_instances(naming_inst *in, size_t n)
 int lh_model_name_locks(lh_model *m)
 {
 	naming_inst *in = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	int rc = 0;
 
 	for (size_t i = 0; i < m->nprocs && !rc; i++) {
@@ -389,17 +382,10 @@ int lh_model_name_locks(lh_model *m)
 			rc = naming_lock(m, p, l, &init);
 			if (rc || !init)
 				continue;
-			if (n == cap) {
-				size_t nc = cap ? 2 * cap : 64;
-				naming_inst *ni = realloc(in, nc * sizeof(*ni));
-
-				if (!ni) {
-					free(init);
-					rc = -ENOMEM;
-					break;
-				}
-				in = ni;
-				cap = nc;
+			if (pass_grow(&in, n, sizeof(*in))) {
+				free(init);
+				rc = -ENOMEM;
+				break;
 			}
 			in[n].lock = l;
 			in[n++].init = init;
