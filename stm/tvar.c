@@ -59,6 +59,16 @@ static struct lh_tvar *cell_get(void)
 	return tv;
 }
 
+/* A fresh TVar holding initial, never written (version 0), nobody parked. */
+static void cell_init(struct lh_tvar *tv, intptr_t initial, uint32_t live)
+{
+	atomic_store_explicit(&tv->ver, 0, memory_order_relaxed);
+	atomic_store_explicit(&tv->val, initial, memory_order_relaxed);
+	atomic_store_explicit(&tv->waiters, NULL, memory_order_relaxed);
+	atomic_store_explicit(&tv->writer_site, 0, memory_order_relaxed);
+	tv->live = live;
+}
+
 lh_tvar *lh_tvar_new(intptr_t initial)
 {
 	struct lh_tvar *tv = cell_get();
@@ -66,11 +76,7 @@ lh_tvar *lh_tvar_new(intptr_t initial)
 
 	if (!tv)
 		return NULL;
-	atomic_store_explicit(&tv->ver, 0, memory_order_relaxed);
-	atomic_store_explicit(&tv->val, initial, memory_order_relaxed);
-	atomic_store_explicit(&tv->waiters, NULL, memory_order_relaxed);
-	atomic_store_explicit(&tv->writer_site, 0, memory_order_relaxed);
-	tv->live = 1;
+	cell_init(tv, initial, 1);
 	thr = lh_self_;
 	if (thr && thr->tx.depth > 0)
 		lh_mem_push(&thr->tx, LH_MEM_TVAR_NEW, tv, NULL);
@@ -141,13 +147,8 @@ lh_tvar *lh_tvar_new_array(size_t n, intptr_t initial)
 		return NULL;
 	h->n = n;
 	arr = (struct lh_tvar *)(void *)((char *)h + LH_ARRAY_HEAD);
-	for (i = 0; i < n; i++) {
-		atomic_init(&arr[i].ver, 0);
-		atomic_init(&arr[i].val, initial);
-		atomic_init(&arr[i].waiters, NULL);
-		atomic_init(&arr[i].writer_site, 0);
-		arr[i].live = LH_LIVE_ARRAY;
-	}
+	for (i = 0; i < n; i++)
+		cell_init(&arr[i], initial, LH_LIVE_ARRAY);
 	atomic_fetch_add_explicit(&g_live, n, memory_order_relaxed);
 	thr = lh_self_;
 	if (thr && thr->tx.depth > 0)
