@@ -46,10 +46,6 @@
 #include "guard.h"
 #include "shim.h"
 
-#ifndef GUARD_OWN_PAGES
-#define GUARD_OWN_PAGES 0   /* older guard.h: the flag is only a hint */
-#endif
-
 /* ---- the real functions ------------------------------------------------------ */
 static void *(*real_malloc)(size_t);
 static void *(*real_calloc)(size_t, size_t);
