@@ -135,7 +135,6 @@ struct lv_find {
 	const char *name;
 	uintptr_t addr;
 	size_t size;
-	int global;               /* found with global binding: final        */
 };
 
 /*
@@ -243,7 +242,6 @@ static int lv_find_cb(const char *name, uintptr_t addr, size_t size, int global,
 		return 0;
 	f->addr = addr;
 	f->size = size;
-	f->global = global;
 	return global;           /* a local (static) one may be bettered by a global */
 }
 
