@@ -117,7 +117,6 @@ void sensor_epoch_open(struct lh_thread *t);
 /* pku: an observation of the region at addr by t with its current held set */
 void sensor_online_observe(struct lh_thread *t, uintptr_t addr, int write);
 extern _Atomic int lh_guard_ol_open;     /* some region could be left open */
-void sensor_thread_start(struct lh_thread *t);
 extern int lh_guard_pku;                 /* 1: pku backend, 0: mprotect    */
 /* Around a system call that hands [addr, addr + len) to the kernel: open
  * the guarded pages in it (and observe the access: to_mem = the kernel

@@ -81,7 +81,7 @@ void guard_rings_for_all(void)
 void guard_thread_start(struct lh_thread *t)
 {
 	guard_ring_alloc(t);
-	sensor_thread_start(t);
+	sensor_epoch_close(t);   /* pku: deny the keys */
 }
 
 /* The stack of the access: unwound from the signal context (pcs[0] is the

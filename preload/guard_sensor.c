@@ -651,11 +651,6 @@ void sensor_epoch_open(struct lh_thread *t)
 	atomic_store_explicit(&t->guard_pending, 1, memory_order_relaxed);
 }
 
-void sensor_thread_start(struct lh_thread *t)
-{
-	sensor_epoch_close(t);
-}
-
 /* ---- system calls that hand user memory to the kernel ------------------------------- */
 
 void guard_io_open(uintptr_t addr, size_t len, int to_mem)
