@@ -393,11 +393,7 @@ struct lh_lock *acq_fast_refill(struct lh_thread *t, void *obj, uint32_t kind, u
 	if (!lk)
 		return NULL;
 	id = atomic_load_explicit(&lk->id, memory_order_acquire);
-	if (id == 0 || (t->nleveled | t->in_many) != 0 || lh_stm_hook != NULL || t->nheld == t->held_cap ||
-	    lh_opt.full ||   /* fast_take writes no EVENT */
-	    atomic_load_explicit(&lk->owner, memory_order_relaxed) == t ||
-	    atomic_load_explicit(&lk->readers, memory_order_relaxed) != 0 ||
-	    atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL)
+	if (id == 0 || lh_opt.full || fast_unusual(t, lk))   /* full: fast_take writes no EVENT */
 		return NULL;
 	prev = acq_chain(t);
 	key = chain_mix(prev, id, mode);

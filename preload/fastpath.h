@@ -77,6 +77,18 @@ static inline int memo_get(const struct lh_thread *t, struct lh_lock *lk, uint64
 	return atomic_load_explicit(&lk->memo_tag, memory_order_relaxed) == tag;
 }
 
+/* Non-zero when acquiring lk now is not the common case fast_take() does
+ * (levels, lh_lock_many, a full held stack, a relock, readers present, a
+ * level on the lock, STM loaded): shared by fast_lock and acq_fast_refill. */
+static inline __attribute__((always_inline)) int fast_unusual(const struct lh_thread *t, struct lh_lock *lk)
+{
+	return LH_UNLIKELY((t->nleveled | t->in_many) != 0) || LH_UNLIKELY(t->nheld == t->held_cap) ||
+	       LH_UNLIKELY(atomic_load_explicit(&lk->owner, memory_order_relaxed) == t) ||
+	       LH_UNLIKELY(atomic_load_explicit(&lk->readers, memory_order_relaxed) != 0) ||
+	       LH_UNLIKELY(atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL) ||
+	       LH_UNLIKELY(lh_stm_hook != NULL);
+}
+
 /* The calling thread when the interceptor may do its work (shim ready, not
  * re-entered, thread not finished), else NULL: the slow path decides. */
 static inline __attribute__((always_inline)) struct lh_thread *fast_self(void)
@@ -157,12 +169,7 @@ static inline __attribute__((always_inline)) int fast_lock(void *obj, uint32_t m
 	lk = c->lk;
 	id = atomic_load_explicit(&lk->id, memory_order_acquire);
 	if (LH_UNLIKELY(t->memo_id != id) || LH_UNLIKELY(t->memo_prev != acq_chain(t)) ||
-	    LH_UNLIKELY(t->memo_segmode != (((uint64_t)t->seg << 32) | mode)) ||
-	    LH_UNLIKELY((t->nleveled | t->in_many) != 0) || LH_UNLIKELY(t->nheld == t->held_cap) ||
-	    LH_UNLIKELY(atomic_load_explicit(&lk->owner, memory_order_relaxed) == t) ||
-	    LH_UNLIKELY(atomic_load_explicit(&lk->readers, memory_order_relaxed) != 0) ||
-	    LH_UNLIKELY(atomic_load_explicit(&lk->level, memory_order_relaxed) != LH_NO_LEVEL) ||
-	    LH_UNLIKELY(lh_stm_hook != NULL))
+	    LH_UNLIKELY(t->memo_segmode != (((uint64_t)t->seg << 32) | mode)) || fast_unusual(t, lk))
 		return LH_FAST_MISS;
 	return fast_take(t, obj, lk, id, mode, tryf);
 }
