@@ -150,7 +150,7 @@ void lh_mem_commit(struct lh_tx *tx, uint64_t t)
 		lh_limbo_drain(thr, 0);
 }
 
-void lh_limbo_add(struct lh_thread *thr, void *ptr, int is_tvar, uint64_t t)
+void lh_limbo_add(struct lh_thread *thr, void *ptr, int kind, uint64_t t)
 {
 	struct lh_limbo *l;
 
@@ -159,23 +159,23 @@ void lh_limbo_add(struct lh_thread *thr, void *ptr, int is_tvar, uint64_t t)
 				     thr->limbo_n + 1);
 	l = &thr->limbo[thr->limbo_n++];
 	l->ptr = ptr;
-	l->is_tvar = is_tvar;
+	l->kind = kind;
 	l->t = t;
 }
 
 /* Outside a transaction: free ptr (an LH_LIMBO_* kind) after the grace period. */
-void lh_limbo_defer(struct lh_thread *thr, void *ptr, int is_tvar)
+void lh_limbo_defer(struct lh_thread *thr, void *ptr, int kind)
 {
-	lh_limbo_add(thr, ptr, is_tvar, next_commit_time());
+	lh_limbo_add(thr, ptr, kind, next_commit_time());
 	if (thr->limbo_n >= LH_LIMBO_BATCH)
 		lh_limbo_drain(thr, 0);
 }
 
 static void release(const struct lh_limbo *l)
 {
-	if (l->is_tvar == LH_LIMBO_TVAR)
+	if (l->kind == LH_LIMBO_TVAR)
 		lh_tvar_release(l->ptr);
-	else if (l->is_tvar == LH_LIMBO_ARRAY)
+	else if (l->kind == LH_LIMBO_ARRAY)
 		lh_tvar_array_release(l->ptr);
 	else
 		free(l->ptr);

@@ -234,7 +234,7 @@ enum { LH_LIMBO_BLOCK = 0, LH_LIMBO_TVAR = 1, LH_LIMBO_ARRAY = 2 };
 struct lh_limbo {               /* a free waiting for its grace period */
 	void *ptr;
 	uint64_t t;             /* free when every active snapshot is >= t */
-	int is_tvar;            /* LH_LIMBO_* */
+	int kind;               /* LH_LIMBO_*: what to free */
 };
 
 struct lh_waiter {              /* one parked thread */
@@ -317,8 +317,8 @@ extern _Atomic unsigned lh_g_begin LH_HIDDEN;
 /* ---- memory and hooks (alloc.c) -------------------------------------------- */
 LH_HIDDEN void lh_mem_push(struct lh_tx *tx, enum lh_mem_kind kind, void *ptr, void (*fn)(void *));
 LH_HIDDEN void lh_mem_commit(struct lh_tx *tx, uint64_t t);
-LH_HIDDEN void lh_limbo_add(struct lh_thread *thr, void *ptr, int is_tvar, uint64_t t);
-LH_HIDDEN void lh_limbo_defer(struct lh_thread *thr, void *ptr, int is_tvar);
+LH_HIDDEN void lh_limbo_add(struct lh_thread *thr, void *ptr, int kind, uint64_t t);
+LH_HIDDEN void lh_limbo_defer(struct lh_thread *thr, void *ptr, int kind);
 LH_HIDDEN void lh_limbo_drain(struct lh_thread *thr, int force);
 LH_HIDDEN void lh_limbo_orphan(struct lh_thread *thr);
 LH_HIDDEN void lh_tvar_release(struct lh_tvar *tv);
