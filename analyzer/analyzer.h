@@ -20,6 +20,8 @@
 int  lh_read_trace(lh_model *m, const char *path);
 /* A directory: every lockhound.*.trace in it. */
 int  lh_read_path(lh_model *m, const char *path);
+/* 1 when a file name is a trace's (lockhound.*.trace), else 0. */
+int  lh_is_trace_name(const char *name);
 void lh_model_init(lh_model *m);
 void lh_model_free(lh_model *m);
 

@@ -261,14 +261,6 @@ typedef struct run_traces {
 	size_t    n;
 } run_traces;
 
-static int run_is_trace(const char *name)
-{
-	size_t len = strlen(name);
-
-	return strncmp(name, "lockhound.", 10) == 0 && len > 16 &&
-	       strcmp(name + len - 6, ".trace") == 0;
-}
-
 static void run_traces_free(run_traces *t)
 {
 	for (size_t i = 0; i < t->n; i++)
@@ -294,7 +286,7 @@ static int run_traces_list(const char *dir, run_traces *t)
 	if (!d)
 		return -errno;
 	while (!rc && (e = readdir(d))) {
-		if (!run_is_trace(e->d_name))
+		if (!lh_is_trace_name(e->d_name))
 			continue;
 		if (t->n == cap) {
 			size_t nc = cap ? 2 * cap : 16;

@@ -913,12 +913,17 @@ int lh_read_trace(lh_model *m, const char *path)
 	return rc ? rc : rc2;
 }
 
+int lh_is_trace_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(name, "lockhound.", 10) == 0 && n > 16 &&
+	       strcmp(name + n - 6, ".trace") == 0;
+}
+
 static int reader_is_trace(const struct dirent *d)
 {
-	size_t n = strlen(d->d_name);
-
-	return strncmp(d->d_name, "lockhound.", 10) == 0 && n > 16 &&
-	       strcmp(d->d_name + n - 6, ".trace") == 0;
+	return lh_is_trace_name(d->d_name);
 }
 
 int lh_read_path(lh_model *m, const char *path)
