@@ -129,8 +129,8 @@ struct lh_tx {
 	 * write-set Bloom filter, read log r[0 .. rp - r) (capacity rend - r),
 	 * write log w[0 .. wp - w) (capacity wcap).  lg.wlim is
 	 * w + min(wcap, LH_WHASH_MIN): below it a new write needs no hash
-	 * insert.  lh_rn()/lh_wn() give the lengths, lh_set_rn()/lh_set_wn()
-	 * set them.
+	 * insert.  lh_rn()/lh_wn() give the lengths, lh_set_wn() sets the
+	 * write log's (the read log's is reset through rp).
 	 */
 	struct lh__txlog lg;
 	size_t wcap;

@@ -19,15 +19,14 @@
  */
 #include "stm_internal.h"
 
-#include <stddef.h>
-
-_Static_assert(offsetof(struct lh_thread, tx) == 0, "lh_tx_thread(): the tx is the first member");
-
 #include <linux/membarrier.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+_Static_assert(offsetof(struct lh_thread, tx) == 0, "lh_tx_thread(): the tx is the first member");
 
 LH_HIDDEN LH_TLS struct lh_thread *lh_self_;
 LH_HIDDEN LH_TLS int lh_quiet_;
