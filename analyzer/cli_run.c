@@ -255,20 +255,22 @@ static int run_child_wait(const char *path, char **argv)
 
 /* The trace files in a directory, as (inode, name) pairs, to tell the ones
  * a run wrote from those an earlier run left in --out DIR. */
+typedef struct run_trace {
+	uint64_t ino;
+	char    *name;
+} run_trace;
+
 typedef struct run_traces {
-	uint64_t *ino;
-	char    **name;
-	size_t    n;
+	run_trace *f;
+	size_t     n;
 } run_traces;
 
 static void run_traces_free(run_traces *t)
 {
 	for (size_t i = 0; i < t->n; i++)
-		free(t->name[i]);
-	free(t->ino);
-	free(t->name);
-	t->ino = NULL;
-	t->name = NULL;
+		free(t->f[i].name);
+	free(t->f);
+	t->f = NULL;
 	t->n = 0;
 }
 
@@ -280,38 +282,30 @@ static int run_traces_list(const char *dir, run_traces *t)
 	size_t cap = 0;
 	int rc = 0;
 
-	t->ino = NULL;
-	t->name = NULL;
+	t->f = NULL;
 	t->n = 0;
 	if (!d)
 		return -errno;
-	while (!rc && (e = readdir(d))) {
+	while ((e = readdir(d))) {
 		if (!lh_is_trace_name(e->d_name))
 			continue;
 		if (t->n == cap) {
 			size_t nc = cap ? 2 * cap : 16;
-			uint64_t *ni = realloc(t->ino, nc * sizeof(*ni));
-			char **nn;
+			run_trace *nf = realloc(t->f, nc * sizeof(*nf));
 
-			if (!ni) {
+			if (!nf) {
 				rc = -ENOMEM;
 				break;
 			}
-			t->ino = ni;
-			nn = realloc(t->name, nc * sizeof(*nn));
-			if (!nn) {
-				rc = -ENOMEM;
-				break;
-			}
-			t->name = nn;
+			t->f = nf;
 			cap = nc;
 		}
-		t->name[t->n] = strdup(e->d_name);
-		if (!t->name[t->n]) {
+		t->f[t->n].name = strdup(e->d_name);
+		if (!t->f[t->n].name) {
 			rc = -ENOMEM;
 			break;
 		}
-		t->ino[t->n++] = (uint64_t)e->d_ino;
+		t->f[t->n++].ino = (uint64_t)e->d_ino;
 	}
 	closedir(d);
 	if (rc)
@@ -331,7 +325,8 @@ static int run_new_trace(const char *dir, const run_traces *before)
 		int old = 0;
 
 		for (size_t k = 0; k < before->n && !old; k++)
-			old = before->ino[k] == now.ino[i] && strcmp(before->name[k], now.name[i]) == 0;
+			old = before->f[k].ino == now.f[i].ino &&
+			      strcmp(before->f[k].name, now.f[i].name) == 0;
 		found = !old;
 	}
 	run_traces_free(&now);
@@ -359,7 +354,7 @@ static void run_rmdir(const char *dir)
 int cli_run(lh_cli *c)
 {
 	char *path = NULL, *shim = NULL, *dir = NULL, *levels = NULL;
-	run_traces before = { NULL, NULL, 0 };
+	run_traces before = { NULL, 0 };
 	const char *why, *shim_env;
 	int status, temp = 0, rc;
 	size_t counted = 0, made = 0;
