@@ -360,8 +360,11 @@ static int naming_instances(naming_inst *in, size_t n)
 		free(l->name);
 		l->name = nn;
 	}
-	HASH_ITER(hh, set, c, tmp) {
-		HASH_DEL(set, c); /* NOLINT(clang-analyzer-unix.Malloc): uthash frees its table on the last delete */
+	/* HASH_CLEAR frees the table; the items' next links stay valid */
+	c = set;
+	HASH_CLEAR(hh, set);
+	for (; c; c = tmp) {
+		tmp = c->hh.next;
 		free(c->addrs);
 		free(c);
 	}
