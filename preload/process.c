@@ -50,11 +50,10 @@ _Atomic int lh_state;
  * makes the I/O wrappers (intercept_io.c) ask it.
  */
 int (*lh_stm_hook)(void);
-#define stm_in_attempt lh_stm_hook
 
 int lh_in_tx(void)
 {
-	return stm_in_attempt && stm_in_attempt();
+	return lh_stm_hook && lh_stm_hook();
 }
 
 LH_EXPORT void lh_shim_stm_register(int (*in_attempt)(void))
@@ -70,7 +69,7 @@ static void stm_resolve(void)
 		return;              /* registered already: keep it */
 	f = dlsym(RTLD_DEFAULT, "lh_stm_in_attempt");
 	if (f)
-		*(void **)&stm_in_attempt = f;
+		*(void **)&lh_stm_hook = f;
 }
 
 void shim_flush_everything(int stats)
@@ -374,7 +373,7 @@ LH_EXPORT int dlclose(void *h)
 
 	if (t && r == 0)
 		tw_modules_rescan(t);
-	if (t && !stm_in_attempt)
+	if (t && !lh_stm_hook)
 		stm_resolve();
 	return r;
 }
