@@ -85,7 +85,8 @@ typedef struct race_seen {
 	UT_hash_handle  hh;
 } race_seen;
 
-/* A region: its arming record and whether it ended. */
+/* A region id and the record describing it (the arming one when there is
+ * one, else its END record: race_regions). */
 typedef struct race_region {
 	uint64_t         id;
 	const lh_region *rec;
