@@ -72,6 +72,11 @@ void stack_init_self_range(void)
 	dl_iterate_phdr(self_range_cb, (void *)(uintptr_t)&stack_init_self_range);
 }
 
+int stack_in_shim(uintptr_t pc)
+{
+	return pc >= self_lo && pc < self_hi;
+}
+
 /* Inlined into stack_here: every frame between the capture and the
  * program's call site is unwound (and dropped), so one frame less is a
  * cheaper capture. */
@@ -92,7 +97,7 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pcs, int max
 	for (i = 0; skip < n && i < max; skip++) {
 		uintptr_t pc = (uintptr_t)buf[skip];
 
-		if (pc >= self_lo && pc < self_hi)
+		if (stack_in_shim(pc))
 			continue;
 		pcs[i++] = pc;
 	}
@@ -105,11 +110,6 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pcs, int max
 int stack_capture(uintptr_t *pcs, int max)
 {
 	return capture(pcs, max);
-}
-
-int stack_in_shim(uintptr_t pc)
-{
-	return pc >= self_lo && pc < self_hi;
 }
 
 uint64_t stack_id(const uintptr_t *pcs, int n)
