@@ -166,7 +166,11 @@ static uint64_t pk_lock_of[PK_KEYS];   /* declared lock sharing the key, 0 none 
 static int pk_n, pk_rot;
 static _Atomic uint32_t pk_deny;       /* PKRU bits of every guard key         */
 static uint32_t pk_xoff;               /* PKRU offset in the XSAVE image       */
+/* PKRU before the keys were opened for a system call's buffers; pk_io_open
+ * says it is saved: a call with several buffers (readv) opens them one by
+ * one, and only the first open may save */
 static __thread uint32_t pk_io_saved __attribute__((tls_model("initial-exec")));
+static __thread int pk_io_open __attribute__((tls_model("initial-exec")));
 
 static inline uint32_t pk_read(void)
 {
@@ -511,6 +515,7 @@ void sensor_epoch_close(struct lh_thread *t)
 	(void)t;
 	if (!lh_guard_pku || !(deny = atomic_load(&pk_deny)))
 		return;
+	pk_io_open = 0;      /* a close the system call's wrapper skipped */
 	pk_write(pk_read() | deny);
 }
 
@@ -659,7 +664,10 @@ void guard_io_open(uintptr_t addr, size_t len, int to_mem)
 	uintptr_t p, end = addr + len;
 
 	if (lh_guard_pku) {
-		pk_io_saved = pk_read();
+		if (!pk_io_open) {
+			pk_io_saved = pk_read();
+			pk_io_open = 1;
+		}
 		pk_write(pk_io_saved & ~atomic_load(&pk_deny));
 	}
 	for (p = addr & ~(pg_size - 1); p < end; p += pg_size) {
@@ -684,7 +692,9 @@ void guard_io_close(uintptr_t addr, size_t len)
 	uintptr_t p, end = addr + len;
 
 	if (lh_guard_pku) {
-		pk_write(pk_io_saved);
+		if (pk_io_open)
+			pk_write(pk_io_saved);
+		pk_io_open = 0;
 		return;
 	}
 	for (p = addr & ~(pg_size - 1); p < end; p += pg_size) {
