@@ -426,8 +426,12 @@ void tw_process_and_modules(uint64_t fork_lock_id)
 	tw_exe[e > 0 ? e : 0] = 0;
 	exelen = strlen(tw_exe) + 1;
 	buf = arena_alloc(cap);
-	if (!buf)
-		goto modules;
+	if (!buf) {                 /* out of memory: the exe path, no argv */
+		buf = tw_exe;
+		len = exelen;
+		cap = 0;
+		goto record;
+	}
 	memcpy(buf, tw_exe, exelen);
 	len = exelen;
 	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
@@ -453,14 +457,15 @@ void tw_process_and_modules(uint64_t fork_lock_id)
 	for (i = exelen; i < len; i++)
 		if (buf[i] == 0)
 			argc++;
+record:
 	memset(&rec, 0, sizeof(rec));
 	rec.pid = (uint64_t)getpid();
 	rec.ppid = (uint64_t)getppid();
 	rec.fork_lock_id = fork_lock_id;
 	rec.argc = argc;
 	tw_record(t, LH_REC_PROCESS, &rec, sizeof(rec), buf, (uint32_t)len);
-	arena_free(buf, cap);
-modules:
+	if (cap)
+		arena_free(buf, cap);
 	spin_lock(&tw_mod_lock);
 	tw_nmods = 0;
 	spin_unlock(&tw_mod_lock);
